@@ -1,0 +1,234 @@
+"""Step 1 of the five: ``Function.apply`` records one node of the graph per operation.
+
+A Function subclass is one differentiable operation with its two halves side by side:
+
+* ``forward(ctx, *args)`` computes on raw backend arrays (fast, no graph);
+* ``backward(ctx, *grads)`` is written with Tensor operations, so that with ``create_graph=True``
+  the backward pass records a graph of its own (higher-order gradients come for free).
+
+The instance created by ``apply`` is both the ``ctx`` the two halves share and the graph node
+(``tensor.grad_fn``). It holds, for each argument of ``forward``, an edge ``(node, output_nr)`` to
+the node that produced that argument (or the ``AccumulateGrad`` of a leaf), and the tensors saved
+for backward. Nothing in a node points back to its outputs, so the graph has no reference cycles
+and is freed by reference counting as soon as its output is dropped.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+from . import grad_mode
+from ..tensor import Tensor
+
+Edge = tuple["Node", int]
+
+
+class Node:
+    """What the engine needs from a node: edges to the inputs' nodes, and ``backward``."""
+
+    next_edges: tuple[Edge | None, ...] = ()
+    pre_hooks: dict[int, list[Callable]] | None = None
+    retained: dict[int, weakref.ref] | None = None
+
+    def name(self) -> str:
+        """torch's name for this node, such as ``MulBackward``."""
+        return f"{type(self).__name__}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
+        """The edges as torch shows them: ``(node or None, output_nr)`` per input."""
+        return tuple(e if e is not None else (None, 0) for e in self.next_edges)
+
+    def register_prehook(self, output_nr: int, hook: Callable) -> Callable[[], None]:
+        """Run ``hook(grad)`` on the gradient of output ``output_nr`` before ``backward``."""
+        if self.pre_hooks is None:
+            self.pre_hooks = {}
+        hooks = self.pre_hooks.setdefault(output_nr, [])
+        hooks.append(hook)
+        return lambda: hooks.remove(hook) if hook in hooks else None
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the incoming gradient into ``variable.grad``."""
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+        self.output_meta = ((variable.shape, variable.data.dtype),)
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    @property
+    def pre_hooks(self) -> dict[int, list[Callable]] | None:
+        """The leaf's own hooks (``register_hook`` on a leaf) run on its total gradient."""
+        return {0: self.variable._hooks} if self.variable._hooks else None
+
+    def accumulate(self, grad: Tensor, create_graph: bool) -> None:
+        """``variable.grad += grad``, keeping a graph only under ``create_graph``."""
+        variable = self.variable
+        if not create_graph:
+            grad = grad.detach()
+        if variable.grad is None:
+            variable.grad = grad if create_graph else Tensor(grad._backend.copy(grad.data), backend=grad._backend)
+        else:
+            with grad_mode.set_grad_enabled(create_graph):
+                variable.grad = variable.grad + grad
+
+
+def accumulator_of(leaf: Tensor) -> AccumulateGrad:
+    """The one AccumulateGrad of a leaf, kept alive by the nodes that point to it."""
+    accumulator = leaf._accumulator() if leaf._accumulator is not None else None
+    if accumulator is None:
+        accumulator = AccumulateGrad(leaf)
+        leaf._accumulator = weakref.ref(accumulator)
+    return accumulator
+
+
+def edge_of(tensor: Tensor) -> Edge | None:
+    """Where the gradient of ``tensor`` must go: its grad_fn's output slot, or its accumulator."""
+    if not tensor._requires_grad:
+        return None
+    if tensor.grad_fn is not None:
+        return (tensor.grad_fn, tensor._output_nr)
+    return (accumulator_of(tensor), 0)
+
+
+class SavedTensor:
+    """A tensor kept for backward, with the version it had, to catch in-place changes.
+
+    An output of the node itself is kept as its array only (keeping the Tensor would make a cycle
+    output → grad_fn → output); it becomes a Tensor again, with this node as grad_fn, when unpacked.
+    """
+
+    __slots__ = ("tensor", "data", "version_counter", "version", "output_nr")
+
+    def __init__(self, tensor: Tensor | None, output_nr: int = -1) -> None:
+        self.output_nr = output_nr
+        self.version_counter = tensor._version_counter
+        self.version = tensor._version_counter.value
+        if output_nr >= 0:
+            self.tensor, self.data = None, tensor.data
+        else:
+            self.tensor, self.data = tensor, None
+
+    def unpack(self, node: Function) -> Tensor:
+        """The saved tensor, after checking that nothing changed it in place since it was saved."""
+        if self.version_counter.value != self.version:
+            shape = list(self.data.shape if self.tensor is None else self.tensor.shape)
+            dtype = (self.data if self.tensor is None else self.tensor.data).dtype
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [minigrad.{dtype} {shape}], which is an input or output of "
+                f"{node.name()}, is at version {self.version_counter.value}; expected version "
+                f"{self.version} instead"
+            )
+        if self.tensor is not None:
+            return self.tensor
+        out = Tensor(self.data, backend=node.backend, requires_grad=True)
+        out.grad_fn, out._output_nr, out._version_counter = node, self.output_nr, self.version_counter
+        return out
+
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class Function(Node):
+    """Base class of every differentiable operation; subclasses define forward and backward."""
+
+    is_view = False  # True when the output shares memory with the first argument
+
+    @staticmethod
+    def forward(ctx: Function, *args: Any) -> Any:
+        """Compute the output array(s) from the argument arrays."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, *grads: Tensor) -> Any:
+        """Return the gradient of each argument of forward (None where there is none)."""
+        raise NotImplementedError
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep these arrays for backward; inputs and outputs are kept as graph tensors."""
+        self.to_save = arrays
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        """The saved values as Tensors, refused after the graph was freed or changed in place."""
+        if self.saved is None:
+            raise RuntimeError(_FREED)
+        return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in self.saved)
+
+    def release(self) -> None:
+        """Free the saved tensors (backward without retain_graph)."""
+        self.saved = None
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run forward on the arrays of ``args`` and, when recording, link the output to the graph."""
+        backend = None
+        arrays = []
+        requires_grad = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                if backend is None:
+                    backend = arg._backend
+                elif arg._backend is not backend:
+                    raise RuntimeError(
+                        "Expected all tensors to be on the same device, but found at least two "
+                        f"devices, {backend.name} and {arg._backend.name}!"
+                    )
+                requires_grad = requires_grad or arg._requires_grad
+                arrays.append(arg.data)
+            else:
+                arrays.append(arg)
+        ctx = cls()
+        ctx.backend = backend
+        ctx.to_save = ()
+        record = requires_grad and grad_mode._enabled
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        result = cls.forward(ctx, *arrays)
+        multiple = isinstance(result, tuple)
+        outputs = tuple(
+            Tensor(r, backend=backend, requires_grad=record and r.dtype.kind == "f") for r in (result if multiple else (result,))
+        )
+        if cls.is_view:
+            base = args[0]
+            for out in outputs:
+                out._version_counter = base._version_counter
+                out._base = base if base._base is None else base._base
+        if record and any(out._requires_grad for out in outputs):
+            ctx.link(args, arrays, outputs)
+        return outputs if multiple else outputs[0]
+
+    def link(self, args: tuple, arrays: list, outputs: tuple[Tensor, ...]) -> None:
+        """Make this node the grad_fn of the outputs and record edges and saved tensors."""
+        self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
+        self.input_meta = tuple((a.shape, a.data.dtype) if isinstance(a, Tensor) else None for a in args)
+        self.output_meta = tuple((o.shape, o.data.dtype) for o in outputs)
+        for nr, out in enumerate(outputs):
+            if out._requires_grad:
+                out.grad_fn, out._output_nr = self, nr
+        self.saved = tuple(self._keep(value, args, arrays, outputs) for value in self.to_save)
+        del self.to_save
+
+    def _keep(self, value: Any, args: tuple, arrays: list, outputs: tuple[Tensor, ...]) -> Any:
+        """Turn one saved array into a SavedTensor of an input or output, or a constant Tensor."""
+        if value is None or not hasattr(value, "dtype"):
+            return value
+        for arg, array in zip(args, arrays):
+            if array is value and isinstance(arg, Tensor):
+                return SavedTensor(arg)
+        for nr, out in enumerate(outputs):
+            if out.data is value:
+                return SavedTensor(out, nr) if out._requires_grad else out
+        return Tensor(value, backend=self.backend)

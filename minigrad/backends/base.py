@@ -1,0 +1,114 @@
+"""The Backend protocol: the only place that knows what an array is.
+
+Every Function calls these primitives on ``ctx.backend`` and never NumPy directly, so swapping the
+backend (``numpy`` → ``numba`` → ``cuda``) changes the kernels and nothing else. ``Array`` is the
+backend's own array type; shapes are tuples of ints; ``dtype`` arguments are NumPy dtypes.
+
+Rules every backend keeps:
+
+* broadcasting follows NumPy's (which is torch's);
+* results keep the dtype of their inputs: the ops cast beforehand with ``astype`` to the dtype
+  torch's promotion gives (``minigrad.dtypes.result_type``); Python numbers never widen an array;
+* ``reshape_view`` and the view primitives share memory with their input and raise
+  ``ValueError`` when that is impossible; everything else returns fresh memory or may alias its
+  input (never rely on either).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, Sequence
+
+Array = Any
+Shape = tuple[int, ...]
+Axis = int | tuple[int, ...] | None
+
+
+class Backend(Protocol):
+    """What a backend must provide; ``minigrad.backends.numpy_backend`` is the reference."""
+
+    name: str
+    array_type: type
+
+    # creation and random numbers
+    def as_array(self, x: Any) -> Array: """x as an array of this backend (0-dim results included)."""
+    def array(self, data: Any, dtype: Any) -> Array: """A new array from nested lists or a host array."""
+    def zeros(self, shape: Shape, dtype: Any) -> Array: """An array of zeros."""
+    def ones(self, shape: Shape, dtype: Any) -> Array: """An array of ones."""
+    def full(self, shape: Shape, value: float, dtype: Any) -> Array: """An array filled with value."""
+    def arange(self, start: float, end: float, step: float, dtype: Any) -> Array: """[start, end) by step."""
+    def eye(self, n: int, m: int, dtype: Any) -> Array: """Ones on the diagonal of an n×m array."""
+    def manual_seed(self, seed: int) -> None: """Reseed the backend's generator."""
+    def rand(self, shape: Shape, dtype: Any) -> Array: """Uniform samples in [0, 1)."""
+    def randn(self, shape: Shape, dtype: Any) -> Array: """Standard normal samples."""
+    def randint(self, low: int, high: int, shape: Shape, dtype: Any) -> Array: """Integers in [low, high)."""
+    def randperm(self, n: int, dtype: Any) -> Array: """A random permutation of 0..n-1."""
+
+    # conversion and memory
+    def to_numpy(self, x: Array) -> Any: """A host NumPy array with the same values."""
+    def astype(self, x: Array, dtype: Any) -> Array: """x converted to dtype (x itself when it already is)."""
+    def copy(self, x: Array) -> Array: """A contiguous copy."""
+    def contiguous(self, x: Array) -> Array: """x if C-contiguous, else a contiguous copy."""
+    def is_contiguous(self, x: Array) -> bool: """Whether x is laid out in row-major order."""
+    def strides(self, x: Array) -> Shape: """Strides in elements, as torch reports them."""
+    def assign(self, x: Array, value: Array | float) -> None: """Write value (broadcast) into x, in place."""
+
+    # elementwise, unary
+    def neg(self, x: Array) -> Array: """-x"""
+    def abs(self, x: Array) -> Array: """|x|"""
+    def sign(self, x: Array) -> Array: """-1, 0 or 1"""
+    def exp(self, x: Array) -> Array: """e^x"""
+    def log(self, x: Array) -> Array: """ln x (-inf at 0, nan below)"""
+    def sqrt(self, x: Array) -> Array: """√x"""
+    def rsqrt(self, x: Array) -> Array: """1/√x"""
+    def reciprocal(self, x: Array) -> Array: """1/x"""
+    def sin(self, x: Array) -> Array: """sin x"""
+    def cos(self, x: Array) -> Array: """cos x"""
+    def tanh(self, x: Array) -> Array: """tanh x"""
+    def sigmoid(self, x: Array) -> Array: """1/(1+e^-x), without overflow"""
+    def floor(self, x: Array) -> Array: """⌊x⌋"""
+    def trunc(self, x: Array) -> Array: """x rounded toward zero"""
+    def logical_not(self, x: Array) -> Array: """not x, as bool"""
+
+    # elementwise, binary (with broadcasting; either side may be a Python number)
+    def add(self, a: Array, b: Array) -> Array: """a + b"""
+    def sub(self, a: Array, b: Array) -> Array: """a - b"""
+    def mul(self, a: Array, b: Array) -> Array: """a * b"""
+    def div(self, a: Array, b: Array) -> Array: """a / b (true division)"""
+    def floor_divide(self, a: Array, b: Array) -> Array: """⌊a / b⌋"""
+    def pow(self, a: Array, b: Array) -> Array: """a ** b"""
+    def maximum(self, a: Array, b: Array) -> Array: """elementwise max, nan wins"""
+    def minimum(self, a: Array, b: Array) -> Array: """elementwise min, nan wins"""
+    def compare(self, op: str, a: Array, b: Array) -> Array: """a op b as bool, op in eq ne lt le gt ge"""
+    def logical_and(self, a: Array, b: Array) -> Array: """a and b, as bool"""
+    def logical_or(self, a: Array, b: Array) -> Array: """a or b, as bool"""
+
+    # elementwise, ternary
+    def where(self, cond: Array, a: Array, b: Array) -> Array: """a where cond else b"""
+    def clip(self, x: Array, low: Any, high: Any) -> Array: """min(max(x, low), high); None means no bound"""
+
+    # reductions (axis None reduces everything)
+    def sum(self, x: Array, axis: Axis, keepdims: bool) -> Array: """Σ over axis"""
+    def amax(self, x: Array, axis: Axis, keepdims: bool) -> Array: """max over axis, nan wins"""
+    def amin(self, x: Array, axis: Axis, keepdims: bool) -> Array: """min over axis, nan wins"""
+    def argmax(self, x: Array, axis: int | None, keepdims: bool) -> Array: """index of the first max"""
+    def argmin(self, x: Array, axis: int | None, keepdims: bool) -> Array: """index of the first min"""
+    def any(self, x: Array) -> bool: """whether some element is true"""
+
+    # linear algebra
+    def matmul(self, a: Array, b: Array) -> Array: """matrix product with NumPy's (torch's) batching"""
+
+    # shapes and views
+    def reshape(self, x: Array, shape: Shape) -> Array: """x with a new shape (a copy when needed)"""
+    def reshape_view(self, x: Array, shape: Shape) -> Array: """x with a new shape, sharing memory"""
+    def transpose(self, x: Array, axes: Sequence[int]) -> Array: """permuted view"""
+    def broadcast_to(self, x: Array, shape: Shape) -> Array: """read-only broadcast view"""
+    def concatenate(self, xs: Sequence[Array], axis: int) -> Array: """join along an axis"""
+    def stack(self, xs: Sequence[Array], axis: int) -> Array: """join along a new axis"""
+
+    # indexing
+    def getitem(self, x: Array, index: Any) -> Array: """x[index] with NumPy's indexing rules"""
+    def setitem(self, x: Array, index: Any, value: Any) -> None: """x[index] = value, in place"""
+    def add_at(self, x: Array, index: Any, values: Array) -> None: """x[index] += values, repeated indices add up"""
+    def take(self, x: Array, index: Array, axis: int) -> Array: """index_select"""
+    def gather(self, x: Array, axis: int, index: Array) -> Array: """out[i][j] = x[i][index[i][j]] (axis 1)"""
+    def scatter_add(self, x: Array, axis: int, index: Array, src: Array) -> None: """x[i][index[i][j]] += src[i][j], in place"""

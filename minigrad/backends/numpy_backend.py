@@ -1,0 +1,253 @@
+"""The reference backend: every primitive of ``Backend`` written with NumPy.
+
+Other backends subclass this one and override the hot paths, so each method here is the plain,
+obviously-correct version of its primitive. NumPy warns on ``log(0)`` or ``1/0``; torch does not,
+so the ops that can produce inf or nan run under ``np.errstate(all="ignore")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .base import Array, Axis, Shape
+
+_QUIET = np.errstate(all="ignore")
+
+
+class NumpyBackend:
+    """NumPy arrays on the host."""
+
+    name = "numpy"
+    array_type = np.ndarray
+
+    def __init__(self) -> None:
+        self.generator = np.random.default_rng(0)
+
+    # creation and random numbers
+    def as_array(self, x: Any) -> Array:
+        return np.asarray(x)
+
+    def array(self, data: Any, dtype: Any) -> Array:
+        return np.array(data, dtype=dtype)
+
+    def zeros(self, shape: Shape, dtype: Any) -> Array:
+        return np.zeros(shape, dtype=dtype)
+
+    def ones(self, shape: Shape, dtype: Any) -> Array:
+        return np.ones(shape, dtype=dtype)
+
+    def full(self, shape: Shape, value: float, dtype: Any) -> Array:
+        return np.full(shape, value, dtype=dtype)
+
+    def arange(self, start: float, end: float, step: float, dtype: Any) -> Array:
+        return np.arange(start, end, step, dtype=dtype)
+
+    def eye(self, n: int, m: int, dtype: Any) -> Array:
+        return np.eye(n, m, dtype=dtype)
+
+    def manual_seed(self, seed: int) -> None:
+        self.generator = np.random.default_rng(seed)
+
+    def rand(self, shape: Shape, dtype: Any) -> Array:
+        return self.generator.random(shape, dtype=dtype)
+
+    def randn(self, shape: Shape, dtype: Any) -> Array:
+        return self.generator.standard_normal(shape, dtype=dtype)
+
+    def randint(self, low: int, high: int, shape: Shape, dtype: Any) -> Array:
+        return self.generator.integers(low, high, shape, dtype=dtype)
+
+    def randperm(self, n: int, dtype: Any) -> Array:
+        return self.generator.permutation(n).astype(dtype)
+
+    # conversion and memory
+    def to_numpy(self, x: Array) -> np.ndarray:
+        return x
+
+    def astype(self, x: Array, dtype: Any) -> Array:
+        return x.astype(dtype, copy=False)
+
+    def copy(self, x: Array) -> Array:
+        return np.array(x, copy=True, order="C")
+
+    def contiguous(self, x: Array) -> Array:
+        return np.ascontiguousarray(x)
+
+    def is_contiguous(self, x: Array) -> bool:
+        return x.flags.c_contiguous
+
+    def strides(self, x: Array) -> Shape:
+        return tuple(s // x.itemsize for s in x.strides)
+
+    def assign(self, x: Array, value: Array | float) -> None:
+        np.copyto(x, value, casting="unsafe")
+
+    # elementwise, unary
+    def neg(self, x: Array) -> Array:
+        return np.negative(x)
+
+    def abs(self, x: Array) -> Array:
+        return np.abs(x)
+
+    def sign(self, x: Array) -> Array:
+        return np.sign(x)
+
+    def exp(self, x: Array) -> Array:
+        with _QUIET:
+            return np.exp(x)
+
+    def log(self, x: Array) -> Array:
+        with _QUIET:
+            return np.log(x)
+
+    def sqrt(self, x: Array) -> Array:
+        with _QUIET:
+            return np.sqrt(x)
+
+    def rsqrt(self, x: Array) -> Array:
+        with _QUIET:
+            return np.reciprocal(np.sqrt(x))
+
+    def reciprocal(self, x: Array) -> Array:
+        with _QUIET:
+            return np.reciprocal(x)
+
+    def sin(self, x: Array) -> Array:
+        return np.sin(x)
+
+    def cos(self, x: Array) -> Array:
+        return np.cos(x)
+
+    def tanh(self, x: Array) -> Array:
+        return np.tanh(x)
+
+    def sigmoid(self, x: Array) -> Array:
+        # 1/(1+e^-x) = (1 + tanh(x/2)) / 2, which never overflows.
+        half = np.tanh(x * x.dtype.type(0.5))
+        return (half + x.dtype.type(1)) * x.dtype.type(0.5)
+
+    def floor(self, x: Array) -> Array:
+        return np.floor(x)
+
+    def trunc(self, x: Array) -> Array:
+        return np.trunc(x)
+
+    def logical_not(self, x: Array) -> Array:
+        return np.logical_not(x)
+
+    # elementwise, binary
+    def add(self, a: Array, b: Array) -> Array:
+        return np.add(a, b)
+
+    def sub(self, a: Array, b: Array) -> Array:
+        return np.subtract(a, b)
+
+    def mul(self, a: Array, b: Array) -> Array:
+        return np.multiply(a, b)
+
+    def div(self, a: Array, b: Array) -> Array:
+        with _QUIET:
+            return np.true_divide(a, b)
+
+    def floor_divide(self, a: Array, b: Array) -> Array:
+        with _QUIET:
+            return np.floor_divide(a, b)
+
+    def pow(self, a: Array, b: Array) -> Array:
+        with _QUIET:
+            return np.power(a, b)
+
+    def maximum(self, a: Array, b: Array) -> Array:
+        return np.maximum(a, b)
+
+    def minimum(self, a: Array, b: Array) -> Array:
+        return np.minimum(a, b)
+
+    _COMPARISONS = {"eq": np.equal, "ne": np.not_equal, "lt": np.less,
+                    "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}
+
+    def compare(self, op: str, a: Array, b: Array) -> Array:
+        return self._COMPARISONS[op](a, b)
+
+    def logical_and(self, a: Array, b: Array) -> Array:
+        return np.logical_and(a, b)
+
+    def logical_or(self, a: Array, b: Array) -> Array:
+        return np.logical_or(a, b)
+
+    # elementwise, ternary
+    def where(self, cond: Array, a: Array, b: Array) -> Array:
+        return np.where(cond, a, b)
+
+    def clip(self, x: Array, low: Any, high: Any) -> Array:
+        if low is not None:
+            x = np.maximum(x, low)
+        if high is not None:
+            x = np.minimum(x, high)
+        return x
+
+    # reductions
+    def sum(self, x: Array, axis: Axis, keepdims: bool) -> Array:
+        return np.asarray(np.sum(x, axis=axis, keepdims=keepdims))
+
+    def amax(self, x: Array, axis: Axis, keepdims: bool) -> Array:
+        return np.asarray(np.max(x, axis=axis, keepdims=keepdims))
+
+    def amin(self, x: Array, axis: Axis, keepdims: bool) -> Array:
+        return np.asarray(np.min(x, axis=axis, keepdims=keepdims))
+
+    def argmax(self, x: Array, axis: int | None, keepdims: bool) -> Array:
+        return np.asarray(np.argmax(x, axis=axis, keepdims=keepdims))
+
+    def argmin(self, x: Array, axis: int | None, keepdims: bool) -> Array:
+        return np.asarray(np.argmin(x, axis=axis, keepdims=keepdims))
+
+    def any(self, x: Array) -> bool:
+        return bool(np.any(x))
+
+    # linear algebra
+    def matmul(self, a: Array, b: Array) -> Array:
+        return np.asarray(np.matmul(a, b))
+
+    # shapes and views
+    def reshape(self, x: Array, shape: Shape) -> Array:
+        return np.reshape(x, shape)
+
+    def reshape_view(self, x: Array, shape: Shape) -> Array:
+        return np.reshape(x, shape, copy=False)
+
+    def transpose(self, x: Array, axes: Sequence[int]) -> Array:
+        return np.transpose(x, axes)
+
+    def broadcast_to(self, x: Array, shape: Shape) -> Array:
+        return np.broadcast_to(x, shape)
+
+    def concatenate(self, xs: Sequence[Array], axis: int) -> Array:
+        return np.concatenate(xs, axis=axis)
+
+    def stack(self, xs: Sequence[Array], axis: int) -> Array:
+        return np.stack(xs, axis=axis)
+
+    # indexing
+    def getitem(self, x: Array, index: Any) -> Array:
+        return np.asarray(x[index])
+
+    def setitem(self, x: Array, index: Any, value: Any) -> None:
+        x[index] = value
+
+    def add_at(self, x: Array, index: Any, values: Array) -> None:
+        np.add.at(x, index, values)
+
+    def take(self, x: Array, index: Array, axis: int) -> Array:
+        return np.take(x, index, axis=axis)
+
+    def gather(self, x: Array, axis: int, index: Array) -> Array:
+        window = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))
+        return np.take_along_axis(x[window], index, axis=axis)
+
+    def scatter_add(self, x: Array, axis: int, index: Array, src: Array) -> None:
+        coords = list(np.indices(index.shape, sparse=True))
+        coords[axis] = index
+        np.add.at(x, tuple(coords), src[tuple(slice(0, n) for n in index.shape)])

@@ -1,0 +1,92 @@
+"""Small helpers shared by the ops: argument checks, dims, promotion, broadcasting shapes."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .. import dtypes
+from ..tensor import Tensor
+from .convert import Cast
+
+
+def check_tensor(value: Any, op: str, argument: str = "input") -> Tensor:
+    """Refuse a non-Tensor where torch wants a Tensor, with torch's TypeError."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not {type(value).__name__}")
+    return value
+
+
+def check_number(value: Any, op: str, argument: str) -> None:
+    """Refuse anything but a Tensor or a Python number as an operand."""
+    if not isinstance(value, (Tensor, int, float, bool)):
+        raise TypeError(
+            f"{op}(): argument '{argument}' must be Tensor or Number, not {type(value).__name__}"
+        )
+
+
+def wrap_dim(dim: int, ndim: int) -> int:
+    """A dim in [-ndim, ndim) as a non-negative index (a 0-dim tensor accepts -1 and 0)."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not low <= dim <= high:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})"
+        )
+    return dim % max(ndim, 1)
+
+
+def wrap_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """All dims when None, else each dim wrapped; a repeated dim is refused as torch does."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    wrapped = tuple(wrap_dim(d, ndim) for d in dims)
+    for d in set(wrapped):
+        if wrapped.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return tuple(d for d in wrapped if ndim > 0)
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape all ``shapes`` broadcast to, or torch's RuntimeError naming the sizes."""
+    ndim = max(len(s) for s in shapes)
+    result = [1] * ndim
+    for shape in shapes:
+        for i, size in enumerate(shape, start=ndim - len(shape)):
+            if size != result[i]:
+                if result[i] != 1 and size != 1:
+                    raise RuntimeError(
+                        f"The size of tensor a ({result[i]}) must match the size of tensor b "
+                        f"({size}) at non-singleton dimension {i}"
+                    )
+                result[i] = max(size, result[i]) if size != 1 else result[i]
+    return tuple(result)
+
+
+def promote(op: str, *operands: Any) -> tuple[Any, ...]:
+    """Cast the tensor operands to torch's result dtype; Python numbers are left as they are."""
+    first = operands[0]
+    if len(operands) == 2:
+        other = operands[1]
+        if isinstance(first, Tensor) and isinstance(other, Tensor):
+            if first.data.dtype == other.data.dtype:
+                return operands
+        elif isinstance(first, Tensor) and type(other) is float and first.data.dtype.kind == "f":
+            return operands
+    for position, value in enumerate(operands):
+        check_number(value, op, "input" if position == 0 else "other")
+    target = dtypes.result_type(*operands)
+    return tuple(cast(v, target) if isinstance(v, Tensor) else v for v in operands)
+
+
+def to_float(tensor: Tensor) -> Tensor:
+    """Integer and bool tensors become float32 (what torch does for exp, log, sqrt...)."""
+    return tensor if tensor.data.dtype.kind == "f" else cast(tensor, dtypes.DEFAULT_FLOAT)
+
+
+def cast(tensor: Tensor, dtype: dtypes.dtype) -> Tensor:
+    """``tensor`` converted to ``dtype`` (itself when it already has it); differentiable."""
+    if tensor.data.dtype == dtype.np:
+        return tensor
+    return Cast.apply(tensor, dtype)
