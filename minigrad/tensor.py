@@ -121,6 +121,11 @@ class Tensor:
         strides = self._backend.strides(self.data)
         return strides if dim is None else strides[_ops.wrap_dim(dim, self.ndim)]
 
+    @property
+    def T(self) -> Tensor:
+        """All dims reversed (the transpose, for a matrix)."""
+        return _ops.permute(self, tuple(reversed(range(self.ndim))))
+
     def is_contiguous(self) -> bool:
         """Whether the elements are laid out in row-major order without gaps."""
         return self._backend.is_contiguous(self.data)

@@ -198,19 +198,18 @@ class Function(Node):
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         result = cls.forward(ctx, *arrays)
         multiple = isinstance(result, tuple)
-        outputs = tuple(
-            Tensor(r, backend=backend, requires_grad=record and r.dtype.kind == "f") for r in (result if multiple else (result,))
-        )
+        raw = result if multiple else (result,)
+        outputs = tuple(Tensor(r, backend=backend, requires_grad=record and r.dtype.kind == "f") for r in raw)
         if cls.is_view:
             base = args[0]
             for out in outputs:
                 out._version_counter = base._version_counter
                 out._base = base if base._base is None else base._base
         if record and any(out._requires_grad for out in outputs):
-            ctx.link(args, arrays, outputs)
+            ctx.link(args, arrays, raw, outputs)
         return outputs if multiple else outputs[0]
 
-    def link(self, args: tuple, arrays: list, outputs: tuple[Tensor, ...]) -> None:
+    def link(self, args: tuple, arrays: list, raw: tuple, outputs: tuple[Tensor, ...]) -> None:
         """Make this node the grad_fn of the outputs and record edges and saved tensors."""
         self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
         self.input_meta = tuple((a.shape, a.data.dtype) if isinstance(a, Tensor) else None for a in args)
@@ -218,17 +217,17 @@ class Function(Node):
         for nr, out in enumerate(outputs):
             if out._requires_grad:
                 out.grad_fn, out._output_nr = self, nr
-        self.saved = tuple(self._keep(value, args, arrays, outputs) for value in self.to_save)
+        self.saved = tuple(self._keep(value, args, arrays, raw, outputs) for value in self.to_save)
         del self.to_save
 
-    def _keep(self, value: Any, args: tuple, arrays: list, outputs: tuple[Tensor, ...]) -> Any:
+    def _keep(self, value: Any, args: tuple, arrays: list, raw: tuple, outputs: tuple[Tensor, ...]) -> Any:
         """Turn one saved array into a SavedTensor of an input or output, or a constant Tensor."""
         if value is None or not hasattr(value, "dtype"):
             return value
         for arg, array in zip(args, arrays):
             if array is value and isinstance(arg, Tensor):
                 return SavedTensor(arg)
-        for nr, out in enumerate(outputs):
-            if out.data is value:
+        for nr, (array, out) in enumerate(zip(raw, outputs)):
+            if array is value:
                 return SavedTensor(out, nr) if out._requires_grad else out
         return Tensor(value, backend=self.backend)

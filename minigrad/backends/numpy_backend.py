@@ -2,7 +2,7 @@
 
 Other backends subclass this one and override the hot paths, so each method here is the plain,
 obviously-correct version of its primitive. NumPy warns on ``log(0)`` or ``1/0``; torch does not,
-so the ops that can produce inf or nan run under ``np.errstate(all="ignore")``.
+so the primitives that can produce inf or nan are decorated with ``quiet``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 
 from .base import Array, Axis, Shape
 
-_QUIET = np.errstate(all="ignore")
+quiet = np.errstate(all="ignore")  # as a decorator: silence inf/nan warnings, as torch
 
 
 class NumpyBackend:
@@ -94,25 +94,25 @@ class NumpyBackend:
     def sign(self, x: Array) -> Array:
         return np.sign(x)
 
+    @quiet
     def exp(self, x: Array) -> Array:
-        with _QUIET:
-            return np.exp(x)
+        return np.exp(x)
 
+    @quiet
     def log(self, x: Array) -> Array:
-        with _QUIET:
-            return np.log(x)
+        return np.log(x)
 
+    @quiet
     def sqrt(self, x: Array) -> Array:
-        with _QUIET:
-            return np.sqrt(x)
+        return np.sqrt(x)
 
+    @quiet
     def rsqrt(self, x: Array) -> Array:
-        with _QUIET:
-            return np.reciprocal(np.sqrt(x))
+        return np.reciprocal(np.sqrt(x))
 
+    @quiet
     def reciprocal(self, x: Array) -> Array:
-        with _QUIET:
-            return np.reciprocal(x)
+        return np.reciprocal(x)
 
     def sin(self, x: Array) -> Array:
         return np.sin(x)
@@ -147,17 +147,17 @@ class NumpyBackend:
     def mul(self, a: Array, b: Array) -> Array:
         return np.multiply(a, b)
 
+    @quiet
     def div(self, a: Array, b: Array) -> Array:
-        with _QUIET:
-            return np.true_divide(a, b)
+        return np.true_divide(a, b)
 
+    @quiet
     def floor_divide(self, a: Array, b: Array) -> Array:
-        with _QUIET:
-            return np.floor_divide(a, b)
+        return np.floor_divide(a, b)
 
+    @quiet
     def pow(self, a: Array, b: Array) -> Array:
-        with _QUIET:
-            return np.power(a, b)
+        return np.power(a, b)
 
     def maximum(self, a: Array, b: Array) -> Array:
         return np.maximum(a, b)

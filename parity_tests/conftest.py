@@ -1,0 +1,42 @@
+"""Shared setup of the parity suite: hypothesis profiles and the backend every test runs on.
+
+Profiles (``HYPOTHESIS_PROFILE`` chooses; ``dev`` is the default):
+
+* ``dev``      — few examples, for a quick edit-test loop;
+* ``ci``       — more examples, derandomized so that a CI run is reproducible;
+* ``thorough`` — many examples, randomized: ``HYPOTHESIS_PROFILE=thorough pytest parity_tests``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+import minigrad
+
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                     HealthCheck.too_slow,
+                                                     HealthCheck.data_too_large])
+settings.register_profile("dev", max_examples=15, **_COMMON)
+settings.register_profile("ci", max_examples=40, derandomize=True, print_blob=True, **_COMMON)
+settings.register_profile("thorough", max_examples=500, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+torch.set_num_threads(1)
+
+
+def backends_under_test() -> list[str]:
+    """Every backend minigrad knows; ``MINIGRAD_TEST_BACKENDS=numpy,numba`` narrows the list."""
+    chosen = os.environ.get("MINIGRAD_TEST_BACKENDS")
+    names = minigrad.available_backends()
+    return [n for n in names if chosen is None or n in chosen.split(",")]
+
+
+@pytest.fixture(params=backends_under_test())
+def backend(request: pytest.FixtureRequest):
+    """Run the test with this backend as minigrad's default."""
+    with minigrad.use_backend(request.param):
+        yield request.param
