@@ -201,6 +201,53 @@ class Tensor:
         """Compute the gradient of this tensor with respect to the graph's leaves (step 4)."""
         autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
+    # changing dtype or backend
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False) -> Tensor:
+        """This tensor with another dtype and/or device: ``to(dtype)``, ``to(device)``,
+        ``to(device, dtype)`` or ``to(other)``; itself when nothing changes (unless ``copy``)."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype, device = arg.dtype, arg.device
+            elif isinstance(arg, dtypes.dtype):
+                dtype = arg
+            else:
+                device = arg
+        out = self
+        if device is not None and backends.get_backend(str(device)) is not self._backend:
+            raise NotImplementedError(
+                f"moving a tensor from backend {self._backend.name!r} to {str(device)!r}: "
+                "minigrad has a single backend so far"
+            )
+        if dtype is not None:
+            out = _ops.cast(out, dtypes.to_dtype(dtype))
+        if copy and out is self:
+            out = _ops.clone(self)
+        return out
+
+    def float(self) -> Tensor:
+        """This tensor as float32."""
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        """This tensor as float64."""
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        """This tensor as int64."""
+        return self.to(dtypes.int64)
+
+    def bool(self) -> Tensor:
+        """This tensor as bool."""
+        return self.to(dtypes.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor with ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    def cpu(self) -> Tensor:
+        """This tensor on the host (it already is: minigrad has host backends only so far)."""
+        return self
+
     # leaving minigrad
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number."""

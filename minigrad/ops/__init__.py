@@ -4,14 +4,18 @@ Each family module lists its free functions in ``__all__`` and, in ``TENSOR_METH
 are also Tensor methods under the same name (``minigrad.exp(t)`` and ``t.exp()``).
 """
 
-from . import binary, broadcast, elementwise, reduce, shape
-from ._util import wrap_dim
+from . import binary, broadcast, elementwise, index, inplace, linalg, reduce, shape, softmax
+from ._util import cast, wrap_dim
 from .binary import *  # noqa: F401,F403
 from .broadcast import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
+from .index import *  # noqa: F401,F403
+from .inplace import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from .softmax import *  # noqa: F401,F403
 
-FAMILIES = (elementwise, binary, broadcast, reduce, shape)
+FAMILIES = (elementwise, binary, broadcast, reduce, shape, index, linalg, softmax, inplace)
 TENSOR_METHODS = [name for family in FAMILIES for name in family.TENSOR_METHODS]
 __all__ = ["wrap_dim", "TENSOR_METHODS"] + [name for family in FAMILIES for name in family.__all__]

@@ -71,3 +71,7 @@ def _snapshot(tensor: Tensor) -> Tensor:
     old.grad_fn, old._output_nr = tensor.grad_fn, tensor._output_nr
     return old
 
+
+
+__all__: list[str] = []
+TENSOR_METHODS: list[str] = []

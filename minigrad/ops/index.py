@@ -1,0 +1,4 @@
+"""index ops (being written)."""
+
+__all__: list[str] = []
+TENSOR_METHODS: list[str] = []
