@@ -46,10 +46,10 @@ def _needed(order: list[Node], targets: set[Node]) -> set[Node]:
     return needed
 
 
-def _check_gradient(node: Node, index: int, grad: Tensor, meta: tuple) -> Tensor:
+def _check_gradient(node: Node, index: int, grad: Tensor, edge: Edge) -> Tensor:
     """Refuse a gradient whose shape differs from its input's; cast it to the input's dtype."""
-    shape, dtype = meta
-    if grad.shape != shape:
+    shape, dtype = edge[0].output_meta[edge[1]]
+    if grad.data.shape != shape:
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {index} - got "
             f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
@@ -94,10 +94,12 @@ def run_backward(
             grads = buffers.pop(node, None)
             if grads is None or (needed is not None and node not in needed):
                 continue
-            grads = _run_prehooks(node, grads)
-            for nr, grad in enumerate(grads):
-                if (node, nr) in wanted and grad is not None:
-                    captured[(node, nr)] = grad
+            if node.pre_hooks or node.retained:
+                grads = _run_prehooks(node, grads)
+            if wanted:
+                for nr, grad in enumerate(grads):
+                    if (node, nr) in wanted and grad is not None:
+                        captured[(node, nr)] = grad
             if isinstance(node, AccumulateGrad):
                 if accumulate and grads[0] is not None:
                     node.accumulate(grads[0], create_graph)
@@ -140,7 +142,7 @@ def _run_node(node: Node, grads: list[Tensor | None], buffers: dict, retain_grap
             shape, dtype = node.output_meta[nr]
             grads[nr] = Tensor(node.backend.zeros(shape, dtype), backend=node.backend)
     results = node.backward(node, *grads)
-    if not isinstance(results, tuple):
+    if type(results) is not tuple:
         results = (results,)
     if len(results) != len(node.next_edges):
         raise RuntimeError(
@@ -151,4 +153,4 @@ def _run_node(node: Node, grads: list[Tensor | None], buffers: dict, retain_grap
         node.release()
     for index, (edge, grad) in enumerate(zip(node.next_edges, results)):
         if edge is not None and grad is not None:
-            _add_to(buffers, edge, _check_gradient(node, index, grad, node.input_meta[index]))
+            _add_to(buffers, edge, _check_gradient(node, index, grad, edge))

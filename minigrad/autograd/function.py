@@ -57,7 +57,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
-        self.output_meta = ((variable.shape, variable.data.dtype),)
+        self.output_meta = ((variable.data.shape, variable.data.dtype),)
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -186,39 +186,42 @@ class Function(Node):
                         "Expected all tensors to be on the same device, but found at least two "
                         f"devices, {backend.name} and {arg._backend.name}!"
                     )
-                requires_grad = requires_grad or arg._requires_grad
+                if arg._requires_grad:
+                    requires_grad = True
                 arrays.append(arg.data)
             else:
                 arrays.append(arg)
         ctx = cls()
         ctx.backend = backend
-        ctx.to_save = ()
         record = requires_grad and grad_mode._enabled
         if record:
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         result = cls.forward(ctx, *arrays)
-        multiple = isinstance(result, tuple)
-        raw = result if multiple else (result,)
-        outputs = tuple(Tensor(r, backend=backend, requires_grad=record and r.dtype.kind == "f") for r in raw)
+        raw = result if type(result) is tuple else (result,)
+        outputs = tuple(Tensor(r, record and r.dtype.kind == "f", backend) for r in raw)
         if cls.is_view:
             base = args[0]
             for out in outputs:
                 out._version_counter = base._version_counter
                 out._base = base if base._base is None else base._base
-        if record and any(out._requires_grad for out in outputs):
+        if record:
             ctx.link(args, arrays, raw, outputs)
-        return outputs if multiple else outputs[0]
+        return outputs if type(result) is tuple else outputs[0]
+
+    to_save: tuple = ()
 
     def link(self, args: tuple, arrays: list, raw: tuple, outputs: tuple[Tensor, ...]) -> None:
         """Make this node the grad_fn of the outputs and record edges and saved tensors."""
         self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
-        self.input_meta = tuple((a.shape, a.data.dtype) if isinstance(a, Tensor) else None for a in args)
-        self.output_meta = tuple((o.shape, o.data.dtype) for o in outputs)
+        self.output_meta = tuple((r.shape, r.dtype) for r in raw)
         for nr, out in enumerate(outputs):
             if out._requires_grad:
                 out.grad_fn, out._output_nr = self, nr
-        self.saved = tuple(self._keep(value, args, arrays, raw, outputs) for value in self.to_save)
-        del self.to_save
+        if self.to_save:
+            self.saved = tuple(self._keep(value, args, arrays, raw, outputs) for value in self.to_save)
+            self.to_save = ()
+        else:
+            self.saved = ()
 
     def _keep(self, value: Any, args: tuple, arrays: list, raw: tuple, outputs: tuple[Tensor, ...]) -> Any:
         """Turn one saved array into a SavedTensor of an input or output, or a constant Tensor."""

@@ -66,13 +66,15 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
 
 def promote(op: str, *operands: Any) -> tuple[Any, ...]:
     """Cast the tensor operands to torch's result dtype; Python numbers are left as they are."""
-    first = operands[0]
     if len(operands) == 2:
-        other = operands[1]
-        if isinstance(first, Tensor) and isinstance(other, Tensor):
+        first, other = operands
+        first_is_tensor, other_is_tensor = isinstance(first, Tensor), isinstance(other, Tensor)
+        if first_is_tensor and other_is_tensor:
             if first.data.dtype == other.data.dtype:
                 return operands
-        elif isinstance(first, Tensor) and type(other) is float and first.data.dtype.kind == "f":
+        elif first_is_tensor and type(other) in (float, int) and first.data.dtype.kind == "f":
+            return operands
+        elif other_is_tensor and type(first) in (float, int) and other.data.dtype.kind == "f":
             return operands
     for position, value in enumerate(operands):
         check_number(value, op, "input" if position == 0 else "other")

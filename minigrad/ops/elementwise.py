@@ -154,7 +154,7 @@ class Cos(Function):
 
 
 class Tanh(Function):
-    """y = tanh x    dy/dx = 1 - y²"""
+    """y = tanh x    dy/dx = 1 - y²  (computed from y by the fused TanhBackward)"""
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
@@ -165,11 +165,26 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         (y,) = ctx.saved_tensors
-        return grad * (1 - y * y)
+        return TanhBackward.apply(grad, y)
+
+
+class TanhBackward(Function):
+    """z = g·(1 - y²), tanh's gradient as one fused op    dz/dg = 1 - y², dz/dy = -2·g·y"""
+
+    @staticmethod
+    def forward(ctx: Function, grad: Any, y: Any) -> Any:
+        ctx.save_for_backward(grad, y)
+        return ctx.backend.tanh_backward(grad, y)
+
+    @staticmethod
+    def backward(ctx: Function, gz: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad, y = ctx.saved_tensors
+        return (gz * (1 - y * y) if ctx.needs_input_grad[0] else None,
+                -2 * gz * grad * y if ctx.needs_input_grad[1] else None)
 
 
 class Sigmoid(Function):
-    """y = 1/(1 + e⁻ˣ)    dy/dx = y(1 - y)"""
+    """y = 1/(1 + e⁻ˣ)    dy/dx = y(1 - y)  (computed from y by the fused SigmoidBackward)"""
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
@@ -180,7 +195,22 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         (y,) = ctx.saved_tensors
-        return grad * (y * (1 - y))
+        return SigmoidBackward.apply(grad, y)
+
+
+class SigmoidBackward(Function):
+    """z = g·y(1 - y), sigmoid's gradient as one fused op    dz/dg = y(1 - y), dz/dy = g(1 - 2y)"""
+
+    @staticmethod
+    def forward(ctx: Function, grad: Any, y: Any) -> Any:
+        ctx.save_for_backward(grad, y)
+        return ctx.backend.sigmoid_backward(grad, y)
+
+    @staticmethod
+    def backward(ctx: Function, gz: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad, y = ctx.saved_tensors
+        return (gz * (y * (1 - y)) if ctx.needs_input_grad[0] else None,
+                gz * grad * (1 - 2 * y) if ctx.needs_input_grad[1] else None)
 
 
 class Relu(Function):
@@ -195,7 +225,22 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         (y,) = ctx.saved_tensors
-        return grad * (y > 0)
+        return ReluBackward.apply(grad, y)
+
+
+class ReluBackward(Function):
+    """z = g where y > 0 else 0, relu's gradient as one fused op    dz/dg = [y > 0], dz/dy = 0"""
+
+    @staticmethod
+    def forward(ctx: Function, grad: Any, y: Any) -> Any:
+        ctx.save_for_backward(y)
+        return ctx.backend.relu_backward(grad, y)
+
+    @staticmethod
+    def backward(ctx: Function, gz: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        (y,) = ctx.saved_tensors
+        return (ReluBackward.apply(gz, y) if ctx.needs_input_grad[0] else None,
+                gz * 0 if ctx.needs_input_grad[1] else None)
 
 
 def neg(input: Tensor) -> Tensor:
