@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from . import backends, dtypes
@@ -21,6 +22,8 @@ def _make(data: Any, backend: Any, requires_grad: bool) -> Tensor:
 
 def _size(size: tuple) -> tuple[int, ...]:
     """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the shape (2, 3)."""
+    if not size:
+        raise TypeError("missing 1 required positional argument: 'size' (pass () for a 0-dim tensor)")
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for n in size:
@@ -31,36 +34,46 @@ def _size(size: tuple) -> tuple[int, ...]:
     return tuple(size)
 
 
-_KIND_DTYPES = {0: dtypes.bool_, 1: dtypes.int64, 2: dtypes.DEFAULT_FLOAT}
+def _inspect(data: Any, dim: int = 0) -> tuple[tuple[int, ...], dtypes.dtype]:
+    """Shape and dtype of nested lists, as torch infers them; ragged lists are refused.
 
-
-def _inspect(data: Any) -> tuple[tuple[int, ...], int]:
-    """Shape and category (bool < int < float) of nested lists; ragged lists are refused."""
+    Python numbers bring their kind's default dtype (bool, int64, float32), arrays and tensors
+    their own; the list's dtype is the promotion of its elements' (``torch.promote_types``).
+    """
     if isinstance(data, Tensor):
         if data.numel() != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return (), data.dtype.category
-    if isinstance(data, bool):
-        return (), dtypes.BOOL
-    if isinstance(data, int):
-        return (), dtypes.INT
-    if isinstance(data, float):
-        return (), dtypes.FLOAT
+        return (), data.dtype
     if hasattr(data, "dtype") and hasattr(data, "shape"):
-        return tuple(data.shape), dtypes.from_numpy(data.dtype).category
+        return tuple(data.shape), dtypes.from_numpy(data.dtype)
+    if isinstance(data, (bool, int, float)):
+        if isinstance(data, int) and not -2**63 <= data < 2**63:
+            raise ValueError(f"Overflow when unpacking long long: {data} does not fit in int64")
+        return (), dtypes.scalar_dtype(data)
+    if isinstance(data, str):
+        raise TypeError(f"invalid data type 'str' at dim {dim}: expected a number or a sequence")
     if not isinstance(data, (list, tuple)):
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
     if not data:
-        return (0,), dtypes.FLOAT
-    shapes_kinds = [_inspect(item) for item in data]
-    first = shapes_kinds[0][0]
-    for shape, _ in shapes_kinds:
+        return (0,), dtypes.DEFAULT_FLOAT
+    found = [_inspect(item, dim + 1) for item in data]
+    first = found[0][0]
+    for shape, _ in found[1:]:
         if shape != first:
-            dim = next((i for i, (a, b) in enumerate(zip(shape, first)) if a != b), min(len(shape), len(first)))
-            got = shape[dim] if dim < len(shape) else "a number"
-            want = first[dim] if dim < len(first) else "a number"
-            raise ValueError(f"expected sequence of length {want} at dim {dim + 1} (got {got})")
-    return (len(data),) + first, max(kind for _, kind in shapes_kinds)
+            _refuse_ragged(first, shape, dim + 1)
+    result = found[0][1]
+    for _, item_dtype in found[1:]:
+        result = dtypes.promote_types(result, item_dtype)
+    return (len(data),) + first, result
+
+
+def _refuse_ragged(expected: tuple[int, ...], got: tuple[int, ...], dim: int) -> None:
+    """torch's errors for nested lists whose lengths (ValueError) or depths (TypeError) differ."""
+    i = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
+    if i < len(expected) and i < len(got):
+        raise ValueError(f"expected sequence of length {expected[i]} at dim {dim + i} (got {got[i]})")
+    want, found = ("a sequence", "a number") if i < len(expected) else ("a number", "a sequence")
+    raise TypeError(f"expected {want} at dim {dim + i} (got {found}): nested lists must not be ragged")
 
 
 def _plain(data: Any) -> Any:
@@ -84,8 +97,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     elif hasattr(data, "dtype") and hasattr(data, "shape"):
         array, inferred = data, dtypes.from_numpy(data.dtype)
     else:
-        _, kind = _inspect(data)
-        array, inferred = _plain(data), _KIND_DTYPES[kind]
+        _, inferred = _inspect(data)
+        array = _plain(data)
     target = inferred if dtype is None else dtypes.to_dtype(dtype)
     return _make(backend.array(array, target.np), backend, requires_grad)
 
@@ -137,16 +150,26 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     """Values from ``start`` to ``end`` (excluded) by ``step``; int64 unless a bound is a float."""
     if end is None:
         start, end = 0, start
+    for bound in (start, end):
+        if not math.isfinite(bound):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError(
+            f"upper bound and lower bound inconsistent with step sign: start={start}, end={end}, step={step}"
+        )
     backend = _backend(device)
     if dtype is None:
         target = dtypes.result_type(start, end, step)
     else:
         target = dtypes.to_dtype(dtype)
-    return _make(backend.arange(start, end, step, target.np), backend, requires_grad)
+    if target is dtypes.float32:
+        # torch rounds start + i·step once per value; stepping in float32 would drift by i ulps
+        data = backend.astype(backend.arange(start, end, step, dtypes.float64.np), target.np)
+    else:
+        data = backend.arange(start, end, step, target.np)
+    return _make(data, backend, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
@@ -154,14 +177,16 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
     """The n×m identity matrix."""
     backend = _backend(device)
     m = n if m is None else m
-    _size((n, m))
+    for name, value in (("n", n), ("m", m)):
+        if value < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     return _make(backend.eye(n, m, _dtype(dtype).np), backend, requires_grad)
 
 
 def _float_dtype(dtype: Any, op: str) -> dtypes.dtype:
     target = _dtype(dtype)
     if not target.is_floating_point:
-        raise RuntimeError(f"\"{op}\" not implemented for '{target.name}'")
+        raise NotImplementedError(f"\"{op}\" not implemented for '{target.name}': it needs a float dtype")
     return target
 
 

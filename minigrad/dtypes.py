@@ -79,6 +79,11 @@ def _promote_same_tier(dtypes: list[dtype]) -> dtype | None:
     return widest
 
 
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """torch.promote_types: the smallest dtype both convert to without losing their kind."""
+    return _promote_same_tier([a, b])
+
+
 def scalar_dtype(value: object) -> dtype:
     """The dtype torch infers for a Python number: bool, int64 or the default float."""
     if isinstance(value, (bool, np.bool_)):

@@ -1,6 +1,6 @@
 """Shared setup of the parity suite: hypothesis profiles and the backend every test runs on.
 
-Profiles (``HYPOTHESIS_PROFILE`` chooses; ``dev`` is the default):
+Profiles (``HYPOTHESIS_PROFILE`` chooses; ``dev`` is the default, ``ci`` when ``CI`` is set):
 
 * ``dev``      — few examples, for a quick edit-test loop;
 * ``ci``       — more examples, derandomized so that a CI run is reproducible;
@@ -23,7 +23,7 @@ _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped
 settings.register_profile("dev", max_examples=15, **_COMMON)
 settings.register_profile("ci", max_examples=40, derandomize=True, print_blob=True, **_COMMON)
 settings.register_profile("thorough", max_examples=500, **_COMMON)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 torch.set_num_threads(1)
 

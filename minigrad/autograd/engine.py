@@ -20,13 +20,16 @@ from ..tensor import Tensor
 def _topological_order(roots: Sequence[Node]) -> list[Node]:
     """Nodes reachable from ``roots``, each before the nodes it sends gradients to."""
     order: list[Node] = []
-    seen = set(roots)
+    seen: set[Node] = set()
     for root in roots:
+        if root in seen:  # a root may also lie below another root
+            continue
+        seen.add(root)
         stack = [(root, iter(root.next_edges))]
         while stack:
             node, edges = stack[-1]
             for edge in edges:
-                if edge is not None and edge[0] not in seen:
+                if edge is not None and edge[0] is not None and edge[0] not in seen:
                     seen.add(edge[0])
                     stack.append((edge[0], iter(edge[0].next_edges)))
                     break
@@ -46,9 +49,8 @@ def _needed(order: list[Node], targets: set[Node]) -> set[Node]:
     return needed
 
 
-def _check_gradient(node: Node, index: int, grad: Tensor, edge: Edge) -> Tensor:
+def _check_gradient(node: Node, index: int, grad: Tensor, shape: tuple, dtype: object) -> Tensor:
     """Refuse a gradient whose shape differs from its input's; cast it to the input's dtype."""
-    shape, dtype = edge[0].output_meta[edge[1]]
     if grad.data.shape != shape:
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {index} - got "
@@ -152,5 +154,15 @@ def _run_node(node: Node, grads: list[Tensor | None], buffers: dict, retain_grap
     if not retain_graph:
         node.release()
     for index, (edge, grad) in enumerate(zip(node.next_edges, results)):
-        if edge is not None and grad is not None:
-            _add_to(buffers, edge, _check_gradient(node, index, grad, edge))
+        if edge is None or grad is None:
+            continue
+        target, nr = edge
+        if target is None:
+            continue
+        shape, dtype = target.output_meta[nr]
+        if grad.data.shape != shape or grad.data.dtype != dtype:
+            grad = _check_gradient(node, index, grad, shape, dtype)
+        slots = buffers.get(target)
+        if slots is None:
+            slots = buffers[target] = [None] * len(target.output_meta)
+        slots[nr] = grad if slots[nr] is None else slots[nr] + grad

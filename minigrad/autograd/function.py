@@ -22,6 +22,7 @@ from . import grad_mode
 from ..tensor import Tensor
 
 Edge = tuple["Node", int]
+_NO_GRADIENT = (None, 0)  # the edge of a tensor input that does not require grad
 
 
 class Node:
@@ -40,8 +41,9 @@ class Node:
 
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
-        """The edges as torch shows them: ``(node or None, output_nr)`` per input."""
-        return tuple(e if e is not None else (None, 0) for e in self.next_edges)
+        """The edges as torch shows them: ``(node, output_nr)`` per tensor input, ``(None, 0)``
+        for a tensor input that does not require grad."""
+        return tuple(e for e in self.next_edges if e is not None)
 
     def register_prehook(self, output_nr: int, hook: Callable) -> Callable[[], None]:
         """Run ``hook(grad)`` on the gradient of output ``output_nr`` before ``backward``."""
@@ -176,7 +178,7 @@ class Function(Node):
         """Run forward on the arrays of ``args`` and, when recording, link the output to the graph."""
         backend = None
         arrays = []
-        requires_grad = False
+        needs = []
         for arg in args:
             if isinstance(arg, Tensor):
                 if backend is None:
@@ -186,34 +188,45 @@ class Function(Node):
                         "Expected all tensors to be on the same device, but found at least two "
                         f"devices, {backend.name} and {arg._backend.name}!"
                     )
-                if arg._requires_grad:
-                    requires_grad = True
+                needs.append(arg._requires_grad)
                 arrays.append(arg.data)
             else:
+                needs.append(False)
                 arrays.append(arg)
         ctx = cls()
         ctx.backend = backend
-        record = requires_grad and grad_mode._enabled
+        record = grad_mode._enabled and True in needs
         if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            ctx.needs_input_grad = tuple(needs)
         result = cls.forward(ctx, *arrays)
-        raw = result if type(result) is tuple else (result,)
-        outputs = tuple(Tensor(r, record and r.dtype.kind == "f", backend) for r in raw)
+        if type(result) is tuple:
+            outputs = tuple(Tensor(r, record and r.dtype.kind == "f", backend) for r in result)
+        else:
+            outputs = (Tensor(result, record and result.dtype.kind == "f", backend),)
         if cls.is_view:
             base = args[0]
             for out in outputs:
                 out._version_counter = base._version_counter
                 out._base = base if base._base is None else base._base
         if record:
-            ctx.link(args, arrays, raw, outputs)
+            ctx.link(args, arrays, result, outputs)
         return outputs if type(result) is tuple else outputs[0]
 
     to_save: tuple = ()
 
-    def link(self, args: tuple, arrays: list, raw: tuple, outputs: tuple[Tensor, ...]) -> None:
+    def link(self, args: tuple, arrays: list, result: Any, outputs: tuple[Tensor, ...]) -> None:
         """Make this node the grad_fn of the outputs and record edges and saved tensors."""
-        self.next_edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
-        self.output_meta = tuple((r.shape, r.dtype) for r in raw)
+        raw = result if type(result) is tuple else (result,)
+        edges = []
+        for arg, needed in zip(args, self.needs_input_grad):
+            if not needed:
+                edges.append(_NO_GRADIENT if isinstance(arg, Tensor) else None)
+            elif arg.grad_fn is not None:
+                edges.append((arg.grad_fn, arg._output_nr))
+            else:
+                edges.append((accumulator_of(arg), 0))
+        self.next_edges = tuple(edges)
+        self.output_meta = tuple([(r.shape, r.dtype) for r in raw])
         for nr, out in enumerate(outputs):
             if out._requires_grad:
                 out.grad_fn, out._output_nr = self, nr

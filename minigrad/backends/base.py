@@ -69,6 +69,11 @@ class Backend(Protocol):
     def trunc(self, x: Array) -> Array: """x rounded toward zero"""
     def logical_not(self, x: Array) -> Array: """not x, as bool"""
 
+    # fused activation gradients: the incoming gradient times the derivative, from the output y
+    def tanh_backward(self, grad: Array, y: Array) -> Array: """grad·(1 - y²)"""
+    def sigmoid_backward(self, grad: Array, y: Array) -> Array: """grad·y·(1 - y)"""
+    def relu_backward(self, grad: Array, y: Array) -> Array: """grad where y > 0, else 0"""
+
     # elementwise, binary (with broadcasting; either side may be a Python number)
     def add(self, a: Array, b: Array) -> Array: """a + b"""
     def sub(self, a: Array, b: Array) -> Array: """a - b"""
@@ -79,8 +84,9 @@ class Backend(Protocol):
     def maximum(self, a: Array, b: Array) -> Array: """elementwise max, nan wins"""
     def minimum(self, a: Array, b: Array) -> Array: """elementwise min, nan wins"""
     def compare(self, op: str, a: Array, b: Array) -> Array: """a op b as bool, op in eq ne lt le gt ge"""
-    def logical_and(self, a: Array, b: Array) -> Array: """a and b, as bool"""
-    def logical_or(self, a: Array, b: Array) -> Array: """a or b, as bool"""
+    def logical(self, op: str, a: Array, b: Array) -> Array: """a op b as bool, op in and or xor"""
+    def bitwise(self, op: str, a: Array, b: Array) -> Array: """a op b bit by bit, op in and or xor"""
+    def bitwise_not(self, x: Array) -> Array: """~x bit by bit (logical not for bool)"""
 
     # elementwise, ternary
     def where(self, cond: Array, a: Array, b: Array) -> Array: """a where cond else b"""
@@ -93,6 +99,10 @@ class Backend(Protocol):
     def argmax(self, x: Array, axis: int | None, keepdims: bool) -> Array: """index of the first max"""
     def argmin(self, x: Array, axis: int | None, keepdims: bool) -> Array: """index of the first min"""
     def any(self, x: Array) -> bool: """whether some element is true"""
+
+    # softmax family (fused hot paths: one pass per row in the kernels; a 0-dim x is one row)
+    def softmax(self, x: Array, axis: int) -> Array: """e^(x - max) / Σ e^(x - max) along axis"""
+    def log_softmax(self, x: Array, axis: int) -> Array: """x - max - ln Σ e^(x - max) along axis"""
 
     # linear algebra
     def matmul(self, a: Array, b: Array) -> Array: """matrix product with NumPy's (torch's) batching"""

@@ -2,18 +2,21 @@
 
 Other backends subclass this one and override the hot paths, so each method here is the plain,
 obviously-correct version of its primitive. NumPy warns on ``log(0)`` or ``1/0``; torch does not,
-so the primitives that can produce inf or nan are decorated with ``quiet``.
+so NumPy's RuntimeWarnings raised from this module are filtered out.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
 from .base import Array, Axis, Shape
 
-quiet = np.errstate(all="ignore")  # as a decorator: silence inf/nan warnings, as torch
+# torch computes inf and nan silently; NumPy warns. Silence the warnings raised from this module
+# (a filter costs nothing when nothing is raised, unlike np.errstate around each call).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=__name__)
 
 
 class NumpyBackend:
@@ -94,23 +97,18 @@ class NumpyBackend:
     def sign(self, x: Array) -> Array:
         return np.sign(x)
 
-    @quiet
     def exp(self, x: Array) -> Array:
         return np.exp(x)
 
-    @quiet
     def log(self, x: Array) -> Array:
         return np.log(x)
 
-    @quiet
     def sqrt(self, x: Array) -> Array:
         return np.sqrt(x)
 
-    @quiet
     def rsqrt(self, x: Array) -> Array:
         return np.reciprocal(np.sqrt(x))
 
-    @quiet
     def reciprocal(self, x: Array) -> Array:
         return np.reciprocal(x)
 
@@ -137,6 +135,16 @@ class NumpyBackend:
     def logical_not(self, x: Array) -> Array:
         return np.logical_not(x)
 
+    # fused activation gradients
+    def tanh_backward(self, grad: Array, y: Array) -> Array:
+        return grad * (1 - y * y)
+
+    def sigmoid_backward(self, grad: Array, y: Array) -> Array:
+        return grad * ((1 - y) * y)
+
+    def relu_backward(self, grad: Array, y: Array) -> Array:
+        return np.where(y > 0, grad, grad.dtype.type(0))
+
     # elementwise, binary
     def add(self, a: Array, b: Array) -> Array:
         return np.add(a, b)
@@ -147,15 +155,12 @@ class NumpyBackend:
     def mul(self, a: Array, b: Array) -> Array:
         return np.multiply(a, b)
 
-    @quiet
     def div(self, a: Array, b: Array) -> Array:
         return np.true_divide(a, b)
 
-    @quiet
     def floor_divide(self, a: Array, b: Array) -> Array:
         return np.floor_divide(a, b)
 
-    @quiet
     def pow(self, a: Array, b: Array) -> Array:
         return np.power(a, b)
 
@@ -171,11 +176,17 @@ class NumpyBackend:
     def compare(self, op: str, a: Array, b: Array) -> Array:
         return self._COMPARISONS[op](a, b)
 
-    def logical_and(self, a: Array, b: Array) -> Array:
-        return np.logical_and(a, b)
+    _LOGICAL = {"and": np.logical_and, "or": np.logical_or, "xor": np.logical_xor}
+    _BITWISE = {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}
 
-    def logical_or(self, a: Array, b: Array) -> Array:
-        return np.logical_or(a, b)
+    def logical(self, op: str, a: Array, b: Array) -> Array:
+        return self._LOGICAL[op](a, b)
+
+    def bitwise(self, op: str, a: Array, b: Array) -> Array:
+        return self._BITWISE[op](a, b)
+
+    def bitwise_not(self, x: Array) -> Array:
+        return np.invert(x)
 
     # elementwise, ternary
     def where(self, cond: Array, a: Array, b: Array) -> Array:
@@ -190,13 +201,13 @@ class NumpyBackend:
 
     # reductions
     def sum(self, x: Array, axis: Axis, keepdims: bool) -> Array:
-        return np.asarray(np.sum(x, axis=axis, keepdims=keepdims))
+        return np.asarray(np.add.reduce(x, axis=axis, keepdims=keepdims))
 
     def amax(self, x: Array, axis: Axis, keepdims: bool) -> Array:
-        return np.asarray(np.max(x, axis=axis, keepdims=keepdims))
+        return np.asarray(np.maximum.reduce(x, axis=axis, keepdims=keepdims))
 
     def amin(self, x: Array, axis: Axis, keepdims: bool) -> Array:
-        return np.asarray(np.min(x, axis=axis, keepdims=keepdims))
+        return np.asarray(np.minimum.reduce(x, axis=axis, keepdims=keepdims))
 
     def argmax(self, x: Array, axis: int | None, keepdims: bool) -> Array:
         return np.asarray(np.argmax(x, axis=axis, keepdims=keepdims))
@@ -206,6 +217,21 @@ class NumpyBackend:
 
     def any(self, x: Array) -> bool:
         return bool(np.any(x))
+
+    # softmax family
+    def softmax(self, x: Array, axis: int) -> Array:
+        if x.size == 0:
+            return np.array(x, copy=True)
+        axis = axis if x.ndim else None
+        e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+        return e / np.add.reduce(e, axis=axis, keepdims=True)
+
+    def log_softmax(self, x: Array, axis: int) -> Array:
+        if x.size == 0:
+            return np.array(x, copy=True)
+        axis = axis if x.ndim else None
+        shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+        return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
     # linear algebra
     def matmul(self, a: Array, b: Array) -> Array:

@@ -60,7 +60,7 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
                         f"The size of tensor a ({result[i]}) must match the size of tensor b "
                         f"({size}) at non-singleton dimension {i}"
                     )
-                result[i] = max(size, result[i]) if size != 1 else result[i]
+                result[i] = size if size != 1 else result[i]
     return tuple(result)
 
 

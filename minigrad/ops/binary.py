@@ -13,7 +13,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import broadcast_shapes, cast, check_number, promote
+from ._util import broadcast_shapes, cast, check_number, check_tensor, promote
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -77,7 +77,7 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b    dy/da = 1/b, dy/db = -a/b²"""
+    """y = a / b    dy/da = 1/b, dy/db = -(a/b)/b"""
 
     @staticmethod
     def forward(ctx: Function, a: Any, b: Any) -> Any:
@@ -88,7 +88,7 @@ class Div(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved_tensors
         return (_unbroadcast(grad / b, _shape(a)) if ctx.needs_input_grad[0] else None,
-                _unbroadcast(-grad * a / (b * b), _shape(b)) if ctx.needs_input_grad[1] else None)
+                _unbroadcast(-grad * ((a / b) / b), _shape(b)) if ctx.needs_input_grad[1] else None)
 
 
 class Pow(Function):
@@ -110,9 +110,12 @@ class Pow(Function):
             else:
                 grad_a = grad * 0 if b == 0 else grad * (b * a.pow(b - 1))
         if ctx.needs_input_grad[1]:
-            grad_b = grad * (y * (a.log() if isinstance(a, Tensor) else _log_number(a)))
-            at_zero = (a == 0) & (b >= 0) if isinstance(a, Tensor) else (b >= 0) & (a == 0)
-            grad_b = _unbroadcast(grad_b.masked_fill(at_zero, 0), b.shape)
+            if isinstance(a, Tensor):
+                local = (y * a.log()).masked_fill((a == 0) & (b >= 0), 0)
+            else:
+                local = y * _log_number(a)
+                local = local.masked_fill(b >= 0, 0) if a == 0 else local
+            grad_b = _unbroadcast(grad * local, b.shape)
         return grad_a, grad_b
 
 
@@ -185,11 +188,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
             "masked_fill only supports a 0-dimensional value tensor, but got tensor with "
             f"{value.ndim} dimension(s)."
         )
-    if broadcast_shapes(input.shape, mask.shape) != input.shape:
-        raise RuntimeError(
-            f"masked_fill: the mask of shape {list(mask.shape)} must be broadcastable to the "
-            f"input of shape {list(input.shape)}"
-        )
+    _check_shapes(mask, input)
     if isinstance(value, Tensor):
         value = cast(value, input.dtype)
     elif input.data.dtype.kind != "f":
@@ -216,7 +215,7 @@ class Clamp(Function):
             inside = x >= low
         if high is not None:
             inside = (x <= high) if inside is None else inside & (x <= high)
-        grad_x = grad.masked_fill(~inside, 0) if ctx.needs_input_grad[0] else None
+        grad_x = _unbroadcast(grad.masked_fill(~inside, 0), x.shape) if ctx.needs_input_grad[0] else None
         grad_low = grad_high = None
         if ctx.needs_input_grad[1]:
             wins = (x < low) & (low < high) if high is not None else x < low
@@ -227,22 +226,47 @@ class Clamp(Function):
         return grad_x, grad_low, grad_high
 
 
+def _scaled(input: Any, other: Any, alpha: Any) -> Any:
+    """alpha·other, with torch's rules on alpha: no float alpha for integers, bool only for bool."""
+    category = dtypes.result_type(input, other).category
+    if category != dtypes.FLOAT and isinstance(alpha, float):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+    if category != dtypes.BOOL and isinstance(alpha, bool):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return other * (bool(alpha) if category == dtypes.BOOL else alpha)
+
+
 def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """input + alpha·other, with broadcasting."""
     input, other = promote("add", input, other)
-    if alpha != 1:
-        other = other * alpha
+    if type(alpha) is not int or alpha != 1:
+        other = _scaled(input, other, alpha)
     _check_shapes(input, other)
     return Add.apply(input, other)
 
 
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
-    """input - alpha·other, with broadcasting."""
+    """input - alpha·other, with broadcasting (refused on bool, as in torch)."""
+    bools = [_is_bool(v) for v in (input, other)]
+    if any(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead." if all(bools) else
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     input, other = promote("sub", input, other)
-    if alpha != 1:
-        other = other * alpha
+    if type(alpha) is not int or alpha != 1:
+        other = _scaled(input, other, alpha)
     _check_shapes(input, other)
     return Sub.apply(input, other)
+
+
+def _is_bool(value: Any) -> bool:
+    """Whether an operand is a bool tensor or a Python bool."""
+    return value.data.dtype.kind == "b" if isinstance(value, Tensor) else isinstance(value, bool)
 
 
 def mul(input: Any, other: Any) -> Tensor:
@@ -262,10 +286,22 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                             for v in (input, other))
         return Div.apply(input, other)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(
+        raise RuntimeError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
         )
-    return RoundedDiv.apply(input, other, rounding_mode, dtypes.result_type(input, other))
+    dtype = dtypes.result_type(input, other)
+    if dtype.category == dtypes.BOOL:
+        raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool'")
+    if dtype.category == dtypes.INT and _has_zero(other):
+        raise RuntimeError("ZeroDivisionError")
+    return RoundedDiv.apply(input, other, rounding_mode, dtype)
+
+
+def _has_zero(value: Any) -> bool:
+    """Whether a number is 0 or a tensor holds a 0."""
+    if not isinstance(value, Tensor):
+        return value == 0
+    return bool(value._backend.any(value._backend.compare("eq", value.data, 0)))
 
 
 class RoundedDiv(Function):
@@ -287,6 +323,32 @@ class RoundedDiv(Function):
                 _unbroadcast(grad * 0, b_shape) if ctx.needs_input_grad[1] else None, None, None)
 
 
+class FloorDivide(Function):
+    """y = ⌊a / b⌋, the ``//`` operator; torch defines no derivative for it"""
+
+    @staticmethod
+    def forward(ctx: Function, a: Any, b: Any) -> Any:
+        return ctx.backend.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        raise RuntimeError("derivative for floor_divide is not implemented")
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """⌊input / other⌋ (``//``): like ``div(rounding_mode='floor')`` but not differentiable."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError("floor_divide(): argument 'input' must be Tensor")
+    dtype = dtypes.result_type(input, other)
+    if dtype.category == dtypes.BOOL:
+        raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
+    input, other = promote("floor_divide", input, other)
+    _check_shapes(input, other)
+    if dtype.category == dtypes.INT and _has_zero(other):
+        raise RuntimeError("ZeroDivisionError")
+    return FloorDivide.apply(input, other)
+
+
 def true_divide(input: Any, other: Any) -> Tensor:
     """input / other (the same as ``div``)."""
     return div(input, other)
@@ -294,13 +356,27 @@ def true_divide(input: Any, other: Any) -> Tensor:
 
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - torch's name
     """input ** exponent; either may be a number."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError(
+            f"pow(): expected a Tensor as base or exponent, got {type(input).__name__} and "
+            f"{type(exponent).__name__}"
+        )
     input, exponent = promote("pow", input, exponent)
+    dtype = dtypes.result_type(input, exponent)
+    if dtype.category == dtypes.BOOL:
+        if isinstance(exponent, Tensor):
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        return cast(pow(cast(input, dtypes.int64), exponent), dtypes.bool_)
+    if dtype.category == dtypes.INT and type(exponent) is int and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     _check_shapes(input, exponent)
     return Pow.apply(input, exponent)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise max of two tensors (nan wins); a tie sends half the gradient to each."""
+    check_tensor(input, "maximum")
+    check_tensor(other, "maximum", "other")
     input, other = promote("maximum", input, other)
     _check_shapes(input, other)
     return Maximum.apply(input, other)
@@ -308,6 +384,8 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise min of two tensors (nan wins); a tie sends half the gradient to each."""
+    check_tensor(input, "minimum")
+    check_tensor(other, "minimum", "other")
     input, other = promote("minimum", input, other)
     _check_shapes(input, other)
     return Minimum.apply(input, other)
@@ -319,6 +397,9 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:
         found = condition.dtype.name if isinstance(condition, Tensor) else type(condition).__name__
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {found}")
     input, other = promote("where", input, other)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        dtype = dtypes.result_type(input, other).np
+        input = Tensor(condition._backend.full((), input, dtype), backend=condition._backend)
     for value in (input, other):
         if isinstance(value, Tensor):
             _check_shapes(condition, value)
@@ -346,78 +427,6 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
 clip = clamp
 
 
-def _compare(op: str, input: Any, other: Any) -> Tensor:
-    input, other = promote(op, input, other)
-    _check_shapes(input, other)
-    return Compare.apply(input, other, op)
-
-
-class Compare(Function):
-    """y = (a op b) as bool; not differentiable"""
-
-    @staticmethod
-    def forward(ctx: Function, a: Any, b: Any, op: str) -> Any:
-        return ctx.backend.compare(op, a, b)
-
-
-def eq(input: Any, other: Any) -> Tensor:
-    """input == other, elementwise."""
-    return _compare("eq", input, other)
-
-
-def ne(input: Any, other: Any) -> Tensor:
-    """input != other, elementwise."""
-    return _compare("ne", input, other)
-
-
-def lt(input: Any, other: Any) -> Tensor:
-    """input < other, elementwise."""
-    return _compare("lt", input, other)
-
-
-def le(input: Any, other: Any) -> Tensor:
-    """input <= other, elementwise."""
-    return _compare("le", input, other)
-
-
-def gt(input: Any, other: Any) -> Tensor:
-    """input > other, elementwise."""
-    return _compare("gt", input, other)
-
-
-def ge(input: Any, other: Any) -> Tensor:
-    """input >= other, elementwise."""
-    return _compare("ge", input, other)
-
-
-class Logical(Function):
-    """y = a and/or b, or not a, as bool; not differentiable"""
-
-    @staticmethod
-    def forward(ctx: Function, op: str, a: Any, b: Any = None) -> Any:
-        if op == "not":
-            return ctx.backend.logical_not(a)
-        return ctx.backend.logical_and(a, b) if op == "and" else ctx.backend.logical_or(a, b)
-
-
-def logical_and(input: Tensor, other: Any) -> Tensor:
-    """input and other, elementwise, as bool."""
-    _check_shapes(input, other)
-    return Logical.apply("and", input, other)
-
-
-def logical_or(input: Tensor, other: Any) -> Tensor:
-    """input or other, elementwise, as bool."""
-    _check_shapes(input, other)
-    return Logical.apply("or", input, other)
-
-
-def logical_not(input: Tensor) -> Tensor:
-    """not input, elementwise, as bool."""
-    return Logical.apply("not", input)
-
-
-__all__ = ["add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "where",
-           "masked_fill", "clamp", "clip", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
-           "logical_or", "logical_not"]
+__all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "pow", "maximum",
+           "minimum", "where", "masked_fill", "clamp", "clip"]
 TENSOR_METHODS = [name for name in __all__ if name != "where"]

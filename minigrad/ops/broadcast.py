@@ -32,7 +32,7 @@ def expanded_shape(shape: tuple[int, ...], sizes: Sequence[int]) -> tuple[int, .
         if size == -1:
             if old is None:
                 raise RuntimeError(
-                    f"expand: -1 is not allowed in a leading, non-existing dimension {i}"
+                    f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}"
                 )
             size = old
         elif old is not None and old != size and old != 1:
@@ -79,6 +79,8 @@ class SumToSize(Function):
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
     """A view of ``input`` broadcast to ``sizes`` (-1 keeps a size); no memory is copied."""
+    if not sizes:
+        raise TypeError("expand() missing 1 required positional argument: 'size'")
     shape = expanded_shape(check_tensor(input, "expand").shape, _sizes(sizes))
     return Expand.apply(input, shape)
 

@@ -244,8 +244,13 @@ class ReluBackward(Function):
 
 
 def neg(input: Tensor) -> Tensor:
-    """-x, elementwise."""
-    return Neg.apply(check_tensor(input, "neg"))
+    """-x, elementwise (refused on bool, as in torch)."""
+    if check_tensor(input, "neg").data.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Neg.apply(input)
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name

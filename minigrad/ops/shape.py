@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import check_tensor, wrap_dim, wrap_dims
 
 
-def _sizes(sizes: tuple) -> tuple:
-    """Accept ``f(2, 3)`` as well as ``f((2, 3))``, as torch does."""
+def _sizes(sizes: tuple, op: str = "") -> tuple:
+    """Accept ``f(2, 3)`` as well as ``f((2, 3))``, as torch does (``f()`` is refused)."""
+    if op and not sizes:
+        raise TypeError(f"{op}() missing 1 required positional argument: 'shape'")
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         return tuple(sizes[0])
     return tuple(sizes)
@@ -26,13 +29,18 @@ def infer_shape(shape: Sequence[int], numel: int) -> tuple[int, ...]:
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for n in shape:
+    for i, n in enumerate(shape):
         if n != -1:
             if n < 0:
-                raise RuntimeError(f"invalid shape dimension {n}")
+                raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
             known *= n
     if -1 in shape:
-        if known == 0 or numel % known:
+        if known == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                "unspecified dimension size -1 can be any value and is ambiguous"
+            )
+        if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if n == -1 else n for n in shape)
     elif known != numel:
@@ -88,7 +96,9 @@ class Permute(Function):
 
 def view(input: Tensor, *shape: Any) -> Tensor:
     """The same memory with another shape; refused when the strides do not allow it."""
-    shape = infer_shape(_sizes(shape), check_tensor(input, "view").numel())
+    if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+        raise NotImplementedError("view(dtype): minigrad does not reinterpret a tensor's bytes")
+    shape = infer_shape(_sizes(shape, "view"), check_tensor(input, "view").numel())
     try:
         return View.apply(input, shape)
     except ValueError:
@@ -100,7 +110,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     """``input`` with another shape: a view when the strides allow it, else a copy."""
-    shape = infer_shape(_sizes(shape), check_tensor(input, "reshape").numel())
+    shape = infer_shape(_sizes(shape, "reshape"), check_tensor(input, "reshape").numel())
     try:
         return View.apply(input, shape)
     except ValueError:
@@ -125,6 +135,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input
     shape = input.shape
     merged = 1
     for n in shape[start:end + 1]:
@@ -152,7 +164,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     ndim = check_tensor(input, "transpose").ndim
     d0, d1 = wrap_dim(dim0, ndim), wrap_dim(dim1, ndim)
     order = list(range(ndim))
-    order[d0], order[d1] = order[d1], order[d0]
+    if ndim:
+        order[d0], order[d1] = order[d1], order[d0]
     return Permute.apply(input, tuple(order))
 
 
@@ -181,6 +194,30 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return view(input, shape[:d] + (1,) + shape[d:])
 
 
+class Clone(Function):
+    """y = a copy of x in fresh memory    dL/dx = dL/dy"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any) -> Any:
+        return ctx.backend.copy(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
+        return grad
+
+
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy of ``input`` in fresh (contiguous) memory, still in the graph."""
+    if memory_format is not None:
+        raise NotImplementedError("clone(memory_format=...): minigrad copies to row-major order only")
+    return Clone.apply(check_tensor(input, "clone"))
+
+
+def contiguous(input: Tensor) -> Tensor:
+    """``input`` itself when its memory is row-major without gaps, else a contiguous copy."""
+    return input if input.is_contiguous() else Clone.apply(input)
+
+
 __all__ = ["view", "reshape", "view_as", "reshape_as", "flatten", "permute", "transpose",
-           "swapaxes", "swapdims", "t", "squeeze", "unsqueeze"]
+           "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "clone", "contiguous"]
 TENSOR_METHODS = __all__

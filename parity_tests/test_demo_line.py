@@ -1,0 +1,48 @@
+"""The main job and the benchmark: ``minigrad fit-line`` trains as torch does; ``bench`` runs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from minigrad.__main__ import main
+from minigrad.demo_line import make_data, train
+
+from .helpers import assert_close
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_fit_line_trajectory_matches_torch(backend: str, seed: int) -> None:
+    """Every loss and the final (w, b) of the five-steps loop equal torch's from the same start."""
+    data = make_data(seed)
+    w, b, losses = train(minigrad, data, epochs=100, lr=0.1)
+    tw, tb, tlosses = train(torch, data, epochs=100, lr=0.1)
+    n = data[0].size  # the loss and the gradients are means over the points
+    assert_close(np.float32(losses), np.float32(tlosses), "reduction", n, what="losses")
+    assert_close(np.float32([w, b]), np.float32([tw, tb]), "reduction", n, what="w, b")
+    assert abs(w - 2) < 0.1 and abs(b - 1) < 0.1, "the fit did not reach the line y = 2x + 1"
+
+
+def test_fit_line_command_prints_the_five_steps(backend: str, capsys: pytest.CaptureFixture) -> None:
+    """``minigrad fit-line`` exits 0, shows steps 1 to 5 in order and compares with torch."""
+    assert main(["fit-line", "--epochs", "20", "--backend", backend]) == 0
+    out = capsys.readouterr().out
+    positions = [out.index(f"\n{step} ") for step in "12345"]
+    assert positions == sorted(positions)
+    assert "8 nodes" in out and "AccumulateGrad(w)" in out
+    assert "largest difference minigrad - torch" in out
+
+
+def test_bench_json_reports_the_chain(backend: str, capsys: pytest.CaptureFixture) -> None:
+    """``minigrad bench --json`` gives per-op medians and their ratio for the chain workload."""
+    assert main(["bench", "--workload", "chain", "--repeat", "2", "--json",
+                 "--backend", backend]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (chain,) = report["results"]
+    assert report["backend"] == backend and chain["count"] == 300 and chain["repeat"] == 2
+    ratio = chain["minigrad"]["median_s"] / chain["torch"]["median_s"]
+    assert chain["ratio"] == pytest.approx(ratio) and ratio > 0
