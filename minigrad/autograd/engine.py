@@ -139,10 +139,11 @@ def _run_prehooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | None]
 
 def _run_node(node: Node, grads: list[Tensor | None], buffers: dict, retain_graph: bool) -> None:
     """Call ``node.backward`` and send each input's gradient along its edge."""
-    for nr, grad in enumerate(grads):
-        if grad is None:
-            shape, dtype = node.output_meta[nr]
-            grads[nr] = Tensor(node.backend.zeros(shape, dtype), backend=node.backend)
+    if len(grads) > 1:  # an output nobody used gets a zero gradient
+        for nr, grad in enumerate(grads):
+            if grad is None:
+                shape, dtype = node.output_meta[nr]
+                grads[nr] = Tensor(node.backend.zeros(shape, dtype), backend=node.backend)
     results = node.backward(node, *grads)
     if type(results) is not tuple:
         results = (results,)
@@ -152,7 +153,7 @@ def _run_node(node: Node, grads: list[Tensor | None], buffers: dict, retain_grap
             f"(expected {len(node.next_edges)}, got {len(results)})"
         )
     if not retain_graph:
-        node.release()
+        node.saved = None
     for index, (edge, grad) in enumerate(zip(node.next_edges, results)):
         if edge is None or grad is None:
             continue

@@ -99,40 +99,45 @@ def edge_of(tensor: Tensor) -> Edge | None:
     return (accumulator_of(tensor), 0)
 
 
-class SavedTensor:
-    """A tensor kept for backward, with the version it had, to catch in-place changes.
+def _modified_error(node: Node, data: Any, saved_version: int, version: int) -> RuntimeError:
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [minigrad.{data.dtype} {list(data.shape)}], which is an input or output of "
+        f"{node.name()}, is at version {version}; expected version {saved_version} instead"
+    )
 
-    An output of the node itself is kept as its array only (keeping the Tensor would make a cycle
-    output → grad_fn → output); it becomes a Tensor again, with this node as grad_fn, when unpacked.
-    """
 
-    __slots__ = ("tensor", "data", "version_counter", "version", "output_nr")
+class SavedOutput:
+    """An output of the node kept for backward, as its array only: keeping the Tensor would make
+    a cycle (output → grad_fn → output). It becomes a Tensor again, with this node as grad_fn,
+    when unpacked. (An input is kept as a ``(tensor, version)`` pair.)"""
 
-    def __init__(self, tensor: Tensor | None, output_nr: int = -1) -> None:
-        self.output_nr = output_nr
+    __slots__ = ("data", "version_counter", "version", "output_nr")
+
+    def __init__(self, tensor: Tensor, output_nr: int) -> None:
+        self.data, self.output_nr = tensor.data, output_nr
         self.version_counter = tensor._version_counter
         self.version = tensor._version_counter.value
-        if output_nr >= 0:
-            self.tensor, self.data = None, tensor.data
-        else:
-            self.tensor, self.data = tensor, None
 
     def unpack(self, node: Function) -> Tensor:
-        """The saved tensor, after checking that nothing changed it in place since it was saved."""
+        """The output again, after checking that nothing changed it in place since."""
         if self.version_counter.value != self.version:
-            shape = list(self.data.shape if self.tensor is None else self.tensor.shape)
-            dtype = (self.data if self.tensor is None else self.tensor.data).dtype
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [minigrad.{dtype} {shape}], which is an input or output of "
-                f"{node.name()}, is at version {self.version_counter.value}; expected version "
-                f"{self.version} instead"
-            )
-        if self.tensor is not None:
-            return self.tensor
-        out = Tensor(self.data, backend=node.backend, requires_grad=True)
+            raise _modified_error(node, self.data, self.version, self.version_counter.value)
+        out = Tensor(self.data, True, node.backend)
         out.grad_fn, out._output_nr, out._version_counter = node, self.output_nr, self.version_counter
         return out
+
+
+def _unpack(node: Function, saved: Any) -> Any:
+    """One saved value for backward: inputs and outputs are checked for in-place changes."""
+    if type(saved) is tuple:
+        tensor, version = saved
+        if tensor._version_counter.value != version:
+            raise _modified_error(node, tensor.data, version, tensor._version_counter.value)
+        return tensor
+    if type(saved) is SavedOutput:
+        return saved.unpack(node)
+    return saved
 
 
 _FREED = (
@@ -167,11 +172,7 @@ class Function(Node):
         """The saved values as Tensors, refused after the graph was freed or changed in place."""
         if self.saved is None:
             raise RuntimeError(_FREED)
-        return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in self.saved)
-
-    def release(self) -> None:
-        """Free the saved tensors (backward without retain_graph)."""
-        self.saved = None
+        return tuple(_unpack(self, saved) for saved in self.saved)
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
@@ -237,13 +238,13 @@ class Function(Node):
             self.saved = ()
 
     def _keep(self, value: Any, args: tuple, arrays: list, raw: tuple, outputs: tuple[Tensor, ...]) -> Any:
-        """Turn one saved array into a SavedTensor of an input or output, or a constant Tensor."""
+        """One saved array as an input's ``(tensor, version)``, a SavedOutput, or a constant."""
         if value is None or not hasattr(value, "dtype"):
             return value
         for arg, array in zip(args, arrays):
             if array is value and isinstance(arg, Tensor):
-                return SavedTensor(arg)
+                return (arg, arg._version_counter.value)
         for nr, (array, out) in enumerate(zip(raw, outputs)):
             if array is value:
-                return SavedTensor(out, nr) if out._requires_grad else out
-        return Tensor(value, backend=self.backend)
+                return SavedOutput(out, nr) if out._requires_grad else out
+        return Tensor(value, False, self.backend)

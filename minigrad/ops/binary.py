@@ -22,7 +22,7 @@ def _shape(value: Any) -> tuple[int, ...]:
 
 def _unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """The gradient of an operand of ``shape``: sum over the dimensions broadcasting added."""
-    return grad if grad.shape == shape else grad.sum_to_size(shape)
+    return grad if grad.data.shape == shape else grad.sum_to_size(shape)
 
 
 def _check_shapes(a: Any, b: Any) -> None:

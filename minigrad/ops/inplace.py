@@ -6,7 +6,7 @@ derivative of its own. Three rules keep autograd correct, as in torch:
 * a leaf that requires grad (or a view of one) may not change in place while recording — its
   ``.grad`` would no longer be the gradient of the value used;
 * each change bumps the version counter shared by the tensor and its views, so a backward that
-  saved the old values refuses to run (``SavedTensor.unpack``);
+  saved the old values refuses to run (``Function.saved_tensors`` checks the versions);
 * while recording, the tensor takes over the twin's ``grad_fn``: from then on it *is* the result,
   and the graph behind it starts from a snapshot of its old value.
 """

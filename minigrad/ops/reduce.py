@@ -100,7 +100,7 @@ def _variance(backend: Any, x: Any, dims: tuple[int, ...], correction: float, ke
 
 
 def _variance_backward(grad: Tensor, x: Tensor, ctx: Function) -> Tensor:
-    """torch's var_backward: 2(x - x̄)/(N - c)·g; a full reduction with N - c ≤ 0 gives ±inf·g
+    """torch's var_backward: 2(x - x̄)/(N - c)·g; a full reduction with N - c ≤ 0 gives inf·g
     (nan where x = x̄), a reduction over ``dim`` keeps the formula with its sign."""
     grad = restore_dims(grad, x.shape, ctx.dims, ctx.keepdim)
     centered = x - x.mean(ctx.dims, keepdim=True)
