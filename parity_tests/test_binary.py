@@ -17,6 +17,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import minigrad
 from .helpers import assert_close, check_op
@@ -283,6 +284,43 @@ def test_logical(backend: str, name: str, data: st.DataObject, dtype: type) -> N
     a, b = (data.draw(tied_arrays(np.float64, s)).astype(dtype) for s in (shape_a, shape_b))
     operands = [a] if name == "logical_not" else [a, b]
     check_op(getattr(minigrad, name), getattr(torch, name), operands)
+
+
+@pytest.mark.parametrize("symbol", ["&", "|", "^", "~"])
+@given(data=st.data(), dtype=st.sampled_from([np.int64, np.bool_]), number=st.sampled_from([None, 3, True]))
+def test_bitwise_operators(backend: str, symbol: str, data: st.DataObject, dtype: type,
+                           number: Any) -> None:
+    """``&``, ``|``, ``^``, ``~`` are bitwise in torch (logical on bool), with tensors or numbers."""
+    shape_a, shape_b = data.draw(broadcastable_shapes(2))
+    a, b = (data.draw(hnp.arrays(np.int64, s, elements=st.integers(-8, 8))).astype(dtype)
+            for s in (shape_a, shape_b))
+    ops = {"&": operator.and_, "|": operator.or_, "^": operator.xor}
+    if symbol == "~":
+        check_op(operator.invert, operator.invert, [a], family="exact")
+    elif number is None:
+        check_op(ops[symbol], ops[symbol], [a, b], family="exact")
+    else:
+        call = lambda t: ops[symbol](t, number)  # noqa: E731
+        check_op(call, call, [a], family="exact")
+
+
+@pytest.mark.parametrize("name", ["bitwise_and", "bitwise_or", "bitwise_xor", "logical_xor"])
+def test_bitwise_and_logical_functions(backend: str, name: str) -> None:
+    a, b = np.array([3, 0, -2, 5]), np.array([1, 0, 7, 4])
+    check_op(getattr(minigrad, name), getattr(torch, name), [a, b], family="exact")
+
+
+def test_bitwise_refuses_floats(backend: str) -> None:
+    expect_torch_error(lambda lib: lib.ones(2) & lib.ones(2), same_message=False)
+    expect_torch_error(lambda lib: ~lib.ones(2))
+
+
+def test_floor_divide_has_no_derivative(backend: str) -> None:
+    """``x // 2`` computes, but backward through it raises, as in torch."""
+    def case(lib: Any) -> None:
+        x = lib.tensor([1.5, -2.5], requires_grad=True)
+        (x // 2).sum().backward()
+    expect_torch_error(case, same_message=False)
 
 
 def test_bool_operators_on_masks(backend: str) -> None:

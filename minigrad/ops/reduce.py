@@ -56,6 +56,21 @@ class Sum(Function):
         return restore_dims(grad, ctx.shape, ctx.dims, ctx.keepdim).expand(ctx.shape), None, None
 
 
+class Mean(Function):
+    """y = Σ x / n over dims    dL/dx = dL/dy / n copied to every averaged element"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.n = count(x.shape, dims)
+        return ctx.backend.div(ctx.backend.sum(x, dims, keepdim), ctx.n)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        spread = restore_dims(grad, ctx.shape, ctx.dims, ctx.keepdim).expand(ctx.shape)
+        return spread / ctx.n, None, None
+
+
 def sum(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, *,  # noqa: A001
         dtype: Any = None) -> Tensor:
     """Σ over ``dim`` (every dim when None); bool and int tensors sum to int64."""
@@ -81,10 +96,7 @@ def mean(input: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = 
             f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype "
             f"must be either a floating point or complex dtype. Got: {SCALAR_NAMES[input.dtype.name]}"
         )
-    dims = reduced_dims(dim, input.ndim)
-    n = count(input.shape, dims)
-    total = Sum.apply(input, dims, keepdim)
-    return total / n if n else total * math.nan
+    return Mean.apply(input, reduced_dims(dim, input.ndim), keepdim)
 
 
 def _variance(backend: Any, x: Any, dims: tuple[int, ...], correction: float, keepdim: bool,

@@ -1,0 +1,1 @@
+"""CPU kernels (``@njit``) for the numba backend; empty until that backend is written."""
