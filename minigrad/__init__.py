@@ -16,6 +16,9 @@ from .dtypes import bool_ as bool  # noqa: A001 - torch's name
 from .dtypes import dtype, float32, float64, int64
 from .ops import *  # noqa: F401,F403
 
+from . import datasets, nn, optim, utils  # noqa: E402 - they build on everything above
+from .serialization import *  # noqa: E402,F401,F403
+
 float = float32  # noqa: A001 - torch.float is float32
 double = float64
 long = int64

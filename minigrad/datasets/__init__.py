@@ -1,0 +1,3 @@
+"""Built-in data sets (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Activation functions (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Functional layers (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Initialisation (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Activation modules (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Containers (being written)."""
+
+__all__: list[str] = []

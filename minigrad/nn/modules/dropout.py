@@ -1,0 +1,3 @@
+"""Dropout (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Flatten (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Linear layers (being written)."""
+
+__all__: list[str] = []

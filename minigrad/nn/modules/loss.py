@@ -1,0 +1,3 @@
+"""Loss modules (being written)."""
+
+__all__: list[str] = []

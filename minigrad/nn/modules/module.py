@@ -1,0 +1,3 @@
+"""Module (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Embedding (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Parameter (being written)."""
+
+__all__: list[str] = []

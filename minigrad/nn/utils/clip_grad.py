@@ -1,0 +1,3 @@
+"""Gradient clipping (being written)."""
+
+__all__: list[str] = []

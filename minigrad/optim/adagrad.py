@@ -1,0 +1,3 @@
+"""Adagrad (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Adam and AdamW (being written)."""
+
+__all__: list[str] = []

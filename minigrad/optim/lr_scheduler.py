@@ -1,0 +1,3 @@
+"""Learning-rate schedulers (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Optimizer base (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""RMSprop (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""SGD (being written)."""
+
+__all__: list[str] = []

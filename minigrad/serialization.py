@@ -1,0 +1,3 @@
+"""Checkpoints (being written)."""
+
+__all__: list[str] = []

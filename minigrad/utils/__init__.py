@@ -1,0 +1,3 @@
+"""``minigrad.utils``: data loading."""
+
+from . import data  # noqa: F401

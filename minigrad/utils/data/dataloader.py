@@ -1,0 +1,3 @@
+"""DataLoader (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Datasets (being written)."""
+
+__all__: list[str] = []
