@@ -37,6 +37,28 @@ TOLERANCES = {
 }
 
 
+def raised(case: Callable[[Any], Any], lib: Any) -> BaseException:
+    """The exception ``case(lib)`` raises (a test failure when it raises none)."""
+    try:
+        case(lib)
+    except Exception as error:  # noqa: BLE001 - any class may be the expected one
+        return error
+    raise AssertionError(f"{lib.__name__} raised nothing")
+
+
+def builtin_class(error: BaseException) -> type:
+    """The first built-in class of an exception (torch raises a few subclasses of RuntimeError)."""
+    return next(cls for cls in type(error).__mro__ if cls.__module__ == "builtins")
+
+
+def expect_torch_error(case: Callable[[Any], Any], same_message: bool = True) -> None:
+    """``case(minigrad)`` raises the class torch raises for ``case(torch)`` (and its message)."""
+    theirs, mine = raised(case, torch), raised(case, minigrad)
+    assert isinstance(mine, builtin_class(theirs)), f"minigrad raised {mine!r}, torch raised {theirs!r}"
+    if same_message:
+        assert str(mine) == str(theirs).splitlines()[0], f"minigrad: {mine}\ntorch:    {theirs}"
+
+
 def to_numpy(value: Any) -> np.ndarray:
     """A NumPy copy of a minigrad tensor, a torch tensor or an array."""
     if isinstance(value, minigrad.Tensor):

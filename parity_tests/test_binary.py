@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigrad
-from .helpers import assert_close, check_op
+from .helpers import assert_close, check_op, expect_torch_error
 from .strategies import arrays, broadcastable_shapes, float_dtypes, layouts, seeds, tied_arrays
 
 # name: (domain of a, domain of b) as (low, high, special points)
@@ -330,23 +330,6 @@ def test_bool_operators_on_masks(backend: str) -> None:
 
 
 # --- bad input -------------------------------------------------------------------------------
-
-def _raised(case: Callable[[Any], Any], lib: Any) -> BaseException:
-    try:
-        case(lib)
-    except Exception as error:  # noqa: BLE001 - any class may be the expected one
-        return error
-    raise AssertionError(f"{lib.__name__} raised nothing")
-
-
-def expect_torch_error(case: Callable[[Any], Any], same_message: bool = True) -> None:
-    """``case(minigrad)`` raises the class torch raises for ``case(torch)`` (and its message)."""
-    theirs, mine = _raised(case, torch), _raised(case, minigrad)
-    builtin = next(cls for cls in type(theirs).__mro__ if cls.__module__ == "builtins")
-    assert isinstance(mine, builtin), f"minigrad raised {mine!r}, torch raised {theirs!r}"
-    if same_message:
-        assert str(mine) == str(theirs).splitlines()[0], f"minigrad: {mine}\ntorch:    {theirs}"
-
 
 ALL_BINARY = ["add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "eq", "ne",
               "lt", "le", "gt", "ge", "logical_and", "logical_or"]

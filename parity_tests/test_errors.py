@@ -11,7 +11,6 @@ it needs two backends in one process.
 
 from __future__ import annotations
 
-import builtins
 import re
 from typing import Any, Callable, Sequence
 
@@ -20,6 +19,7 @@ import pytest
 import torch
 
 import minigrad
+from .helpers import builtin_class, raised
 
 
 def shape(*sizes: int) -> re.Pattern:
@@ -55,19 +55,6 @@ class mine_only:
         self.mention = mention
 
 
-def _builtin_class(error: BaseException) -> type:
-    """The first built-in class of an exception (torch raises a few subclasses of RuntimeError)."""
-    return next(cls for cls in type(error).__mro__ if cls.__module__ == builtins.__name__)
-
-
-def _raised(case: Callable[[Any], Any], lib: Any) -> BaseException:
-    try:
-        case(lib)
-    except Exception as error:  # noqa: BLE001 - any class may be the expected one
-        return error
-    raise AssertionError(f"{lib.__name__} raised nothing")
-
-
 def _mentions_all(message: str, mentions: Sequence[Any]) -> list[Any]:
     """The mentions that ``message`` lacks."""
     missing = []
@@ -82,12 +69,12 @@ def _mentions_all(message: str, mentions: Sequence[Any]) -> list[Any]:
 
 def expect_same_error(case: Callable[[Any], Any], mentions: Sequence[Any]) -> None:
     """``case(torch)`` and ``case(minigrad)`` raise the same class and both name ``mentions``."""
-    theirs = _raised(case, torch)
+    theirs = raised(case, torch)
     missing = _mentions_all(str(theirs), [m for m in mentions if not isinstance(m, mine_only)])
     assert not missing, f"test defect: torch's message lacks {missing}: {theirs!r}"
-    mine = _raised(case, minigrad)
-    expected = _builtin_class(theirs)
-    assert _builtin_class(mine) is expected, (
+    mine = raised(case, minigrad)
+    expected = builtin_class(theirs)
+    assert builtin_class(mine) is expected, (
         f"minigrad raised {type(mine).__name__}({mine}); torch raises {type(theirs).__name__}({theirs})")
     missing = _mentions_all(str(mine), [m.mention if isinstance(m, mine_only) else m for m in mentions])
     assert not missing, f"minigrad's message lacks {missing}: {mine!r} (torch: {theirs!r})"

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad
-from .helpers import check_op
+from .helpers import check_op, expect_torch_error, raised
 from .strategies import arrays, broadcastable_shapes, float_dtypes, layouts, seeds
 
 sides = st.integers(0, 4)
@@ -155,23 +155,6 @@ def test_methods(backend: str, name: str, dtype: type, seed: int) -> None:
 
 # --- bad input: torch's exception class and message -------------------------------------------
 
-def _raised(case: Callable[[Any], Any], lib: Any) -> BaseException:
-    try:
-        case(lib)
-    except Exception as error:  # noqa: BLE001 - any class may be the expected one
-        return error
-    raise AssertionError(f"{lib.__name__} raised nothing")
-
-
-def expect_torch_error(case: Callable[[Any], Any], same_message: bool = True) -> None:
-    """``case(minigrad)`` raises the class torch raises for ``case(torch)``, with its message."""
-    theirs, mine = _raised(case, torch), _raised(case, minigrad)
-    builtin = next(cls for cls in type(theirs).__mro__ if cls.__module__ == "builtins")
-    assert isinstance(mine, builtin), f"minigrad raised {mine!r}, torch raised {theirs!r}"
-    if same_message:
-        assert str(mine) == str(theirs).splitlines()[0], f"minigrad: {mine}\ntorch:    {theirs}"
-
-
 def _zeros(lib: Any, *shape: int, dtype: str = "float32") -> Any:
     return lib.zeros(shape, dtype=getattr(lib, dtype))
 
@@ -250,7 +233,7 @@ def test_number_operand_is_refused(backend: str, op: str, argument: str) -> None
     def case(lib: Any) -> Any:
         t = lib.zeros(3)
         return getattr(lib, op)(2, t) if argument == "input" else getattr(lib, op)(t, 2)
-    theirs, mine = _raised(case, torch), _raised(case, minigrad)
+    theirs, mine = raised(case, torch), raised(case, minigrad)
     assert type(mine) is type(theirs) is TypeError
     assert f"argument '{argument}'" in str(mine) and f"argument '{argument}'" in str(theirs)
 
@@ -258,7 +241,7 @@ def test_number_operand_is_refused(backend: str, op: str, argument: str) -> None
 def test_matmul_operator_with_number(backend: str) -> None:
     """``t @ 2`` and ``2 @ t`` are TypeErrors in both libraries."""
     for case in (lambda lib: lib.zeros(2, 3) @ 2, lambda lib: 2 @ lib.zeros(2, 3)):
-        theirs, mine = _raised(case, torch), _raised(case, minigrad)
+        theirs, mine = raised(case, torch), raised(case, minigrad)
         assert type(mine) is type(theirs) is TypeError
 
 
