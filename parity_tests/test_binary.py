@@ -384,3 +384,9 @@ SAME_MESSAGE = {"bool - bool", "bool - number", "number - bool", "float - True",
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_errors(backend: str, name: str) -> None:
     expect_torch_error(ERRORS[name], same_message=name in SAME_MESSAGE)
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite"])
+def test_special_values(backend: str, name: str) -> None:
+    x = np.array([1.0, np.nan, np.inf, -np.inf, 0.0, -2.5])
+    check_op(getattr(minigrad, name), getattr(torch, name), [x], family="exact")

@@ -321,3 +321,31 @@ def test_errors(backend: str, case: int) -> None:
     with pytest.raises(expected.type) as got:
         ERRORS[case](minigrad, minigrad.tensor(x))
     assert str(got.value), "the error must say what is wrong"
+
+
+@pytest.mark.parametrize("p", [2, "fro", 1, math.inf])
+@given(data=st.data(), dtype=float_dtypes, keepdim=st.booleans(), seed=seeds)
+def test_norm(backend: str, p: Any, data: st.DataObject, dtype: type, keepdim: bool, seed: int) -> None:
+    """Vector norms over drawn dims; zeros are frequent (the 2-norm's gradient is 0 there)."""
+    x = data.draw(arrays(dtype, shapes(min_dims=1, max_dims=3, min_side=1), special=[0.0]))
+    dim = data.draw(st.sampled_from([None, 0, -1]))
+    if np.all(x == 0) or dim is not None and np.any(np.all(x == 0, axis=dim)):
+        x = x + (np.arange(x.size).reshape(x.shape) % 3 == 0)  # no all-zero slice (p=inf ties)
+    call = lambda lib: lambda t: lib.norm(t, p=p, dim=dim, keepdim=keepdim)  # noqa: E731
+    check_op(call(minigrad), call(torch), [x.astype(dtype)], seed=seed, family="reduction", n=x.size)
+
+
+def test_norm_gradient_is_zero_at_zero(backend: str) -> None:
+    check_op(lambda t: t.norm(dim=1), lambda t: t.norm(dim=1), [np.array([[3.0, 4.0], [0.0, 0.0]])])
+
+
+@pytest.mark.parametrize("name", ["any", "all"])
+@given(data=st.data(), keepdim=st.booleans())
+def test_any_all(backend: str, name: str, data: st.DataObject, keepdim: bool) -> None:
+    x = data.draw(tied_arrays(np.float64, shapes(min_dims=1, max_dims=3)))
+    dim = data.draw(st.sampled_from([None, 0, -1]))
+    mine, theirs = minigrad.tensor(x), torch.from_numpy(x)
+    if dim is None:
+        assert_close(getattr(mine, name)(), getattr(theirs, name)())
+    else:
+        assert_close(getattr(mine, name)(dim, keepdim), getattr(theirs, name)(dim, keepdim))

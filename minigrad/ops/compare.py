@@ -6,6 +6,7 @@ tensors that is the same as logical), while ``logical_and`` and friends treat an
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..autograd.function import Function
@@ -60,6 +61,21 @@ def gt(input: Any, other: Any) -> Tensor:
 def ge(input: Any, other: Any) -> Tensor:
     """input >= other, elementwise."""
     return _compare("ge", input, other)
+
+
+def isnan(input: Tensor) -> Tensor:
+    """Where ``input`` is nan (the one value not equal to itself)."""
+    return check_tensor(input, "isnan") != input
+
+
+def isinf(input: Tensor) -> Tensor:
+    """Where ``input`` is +inf or -inf."""
+    return check_tensor(input, "isinf").abs() == math.inf
+
+
+def isfinite(input: Tensor) -> Tensor:
+    """Where ``input`` is neither nan nor ±inf."""
+    return check_tensor(input, "isfinite").abs() < math.inf
 
 
 class Logical(Function):
@@ -142,6 +158,6 @@ def bitwise_not(input: Tensor) -> Tensor:
     return Bitwise.apply("not", input)
 
 
-__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor",
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
 TENSOR_METHODS = __all__

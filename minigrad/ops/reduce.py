@@ -215,5 +215,49 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
     return LogSumExp.apply(input, reduced_dims(dim, input.ndim), keepdim)
 
 
-__all__ = ["sum", "mean", "var", "std", "logsumexp"]
-TENSOR_METHODS = ["sum", "mean", "var", "std", "logsumexp"]
+class Norm(Function):
+    """y = √(Σ x²) over dims    dL/dx = dL/dy · x / y  (0 where y = 0, as torch)"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        y = ctx.backend.sqrt(ctx.backend.sum(ctx.backend.mul(x, x), dims, keepdim))
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+        x, y = ctx.saved_tensors
+        y = restore_dims(y, ctx.shape, ctx.dims, ctx.keepdim)
+        scale = restore_dims(grad, ctx.shape, ctx.dims, ctx.keepdim) / y
+        return (x * scale).masked_fill(y == 0, 0), None, None
+
+
+def norm(input: Tensor, p: float | str = "fro", dim: int | Sequence[int] | None = None,
+         keepdim: bool = False) -> Tensor:
+    """The vector p-norm over ``dim`` (every dim when None): p = 2 ('fro'), 1 or inf."""
+    input = to_float(check_tensor(input, "norm"))
+    dims = reduced_dims(dim, input.ndim)
+    if p in ("fro", 2, 2.0):
+        return Norm.apply(input, dims, keepdim)
+    if p in (1, 1.0):
+        return input.abs().sum(dims, keepdim)
+    if p == math.inf:
+        return input.abs().amax(dims, keepdim)
+    raise NotImplementedError(f"minigrad's norm supports p = 2 ('fro'), 1 and inf, not p = {p!r}")
+
+
+def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether some element is non-zero (along ``dim``), as bool."""
+    nonzero = check_tensor(input, "any") != 0
+    return nonzero.sum(reduced_dims(dim, input.ndim), keepdim) > 0
+
+
+def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether every element is non-zero (along ``dim``), as bool."""
+    zero = check_tensor(input, "all") == 0
+    return zero.sum(reduced_dims(dim, input.ndim), keepdim) == 0
+
+
+__all__ = ["sum", "mean", "var", "std", "logsumexp", "norm", "any", "all"]
+TENSOR_METHODS = __all__
