@@ -328,6 +328,10 @@ def test_errors(backend: str, case: int) -> None:
 def test_norm(backend: str, p: Any, data: st.DataObject, dtype: type, keepdim: bool, seed: int) -> None:
     """Vector norms over drawn dims; zeros are frequent (the 2-norm's gradient is 0 there)."""
     x = data.draw(arrays(dtype, shapes(min_dims=1, max_dims=3, min_side=1), special=[0.0]))
+    # Tiny magnitudes are set to 0: the second derivative grows like 1/‖x‖, so its rounding noise
+    # does too (torch gives -4.8e-7 for the exact 0 at x = [1e-10]), and squares of |x| < 1e-19
+    # underflow in float32, where torch special-cases one-element norms.
+    x = np.where(np.abs(x) < 1e-3, 0, x).astype(dtype)
     dim = data.draw(st.sampled_from([None, 0, -1]))
     if np.all(x == 0) or dim is not None and np.any(np.all(x == 0, axis=dim)):
         x = x + (np.arange(x.size).reshape(x.shape) % 3 == 0)  # no all-zero slice (p=inf ties)
