@@ -14,6 +14,7 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        randperm, tensor, zeros, zeros_like)
 from .dtypes import bool_ as bool  # noqa: A001 - torch's name
 from .dtypes import dtype, float32, float64, int64
+from .generator import Generator
 from .ops import *  # noqa: F401,F403
 
 from . import datasets, nn, optim, utils  # noqa: E402 - they build on everything above

@@ -14,15 +14,28 @@ Times are divided by the workload's ``count`` (for example the number of ops in 
 shown per ``unit``. ``build`` runs once, with the chosen minigrad backend as the default (the
 tensors it creates live there); the two callables run many times and must leave their state as
 they found it (reset ``.grad``, for example). This measures; it never changes minigrad.
+
+A workload that also gives ``memory`` (a function of the library, minigrad or torch, returning
+that library's callable) gets its peak memory measured too, each library in a fresh process of
+its own: the growth of the process's resident set (Linux's ``VmHWM``, reset first) while the
+callable is built and called a few times. tracemalloc would see NumPy's buffers but not torch's;
+the memory the process really takes is fair to both, once two things that are not the
+workload's data are kept out of it. One: the first run of a workload pages in library code and
+sets up thread pools, so the child builds and runs it once, drops it, and only then measures a
+second build. Two: glibc's malloc (behind both NumPy and torch) keeps freed blocks for reuse,
+which would hide the second build; the child runs with a fixed ``MALLOC_MMAP_THRESHOLD_`` so
+that every block of 64 KiB or more is mapped when allocated and unmapped when freed.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -44,16 +57,18 @@ class Workload:
     build: Callable[[], Pair]
     count: int = 1  # a measured time is divided by this ...
     unit: str = "call"  # ... and reported per this unit
+    memory: Callable[[Any], Callable[[], Any]] | None = None  # lib -> its callable, for peak memory
 
 
 WORKLOADS: dict[str, Workload] = {}
 
 
-def workload(name: str, description: str, *, count: int = 1,
-             unit: str = "call") -> Callable[[Callable[[], Pair]], Callable[[], Pair]]:
+def workload(name: str, description: str, *, count: int = 1, unit: str = "call",
+             memory: Callable[[Any], Callable[[], Any]] | None = None
+             ) -> Callable[[Callable[[], Pair]], Callable[[], Pair]]:
     """Register ``build`` as the workload ``name`` (a decorator)."""
     def register(build: Callable[[], Pair]) -> Callable[[], Pair]:
-        WORKLOADS[name] = Workload(name, description, build, count, unit)
+        WORKLOADS[name] = Workload(name, description, build, count, unit, memory)
         return build
     return register
 
@@ -84,6 +99,85 @@ def chain() -> Pair:
     return make(minigrad), make(torch)
 
 
+MLP_SIZES = (784, 512, 512, 10)
+MLP_BATCH = 256
+
+
+def mlp_step(lib: Any) -> Callable[[], None]:
+    """One training step of the MLP in ``lib`` (minigrad or torch), on a fixed random batch
+    (each call trains a little further: its cost does not depend on the values)."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((MLP_BATCH, MLP_SIZES[0]), dtype=np.float32))
+    y = lib.tensor(rng.integers(0, MLP_SIZES[-1], MLP_BATCH))
+    layers: list[Any] = []
+    for n_in, n_out in zip(MLP_SIZES, MLP_SIZES[1:]):
+        if layers:
+            layers.append(lib.nn.ReLU())
+        layers.append(lib.nn.Linear(n_in, n_out))
+    model = lib.nn.Sequential(*layers)
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    criterion = lib.nn.CrossEntropyLoss()
+
+    def step() -> None:
+        optimizer.zero_grad()
+        criterion(model(x), y).backward()
+        optimizer.step()
+    return step
+
+
+@workload("mlp", f"{'-'.join(map(str, MLP_SIZES))} MLP with ReLU, float32, batch {MLP_BATCH}: "
+          "zero_grad, forward, cross_entropy, backward, Adam step", unit="step", memory=mlp_step)
+def mlp() -> Pair:
+    """A whole training step of a mid-sized MLP: big matmuls, an optimizer over 670k parameters."""
+    import torch
+
+    return mlp_step(minigrad), mlp_step(torch)
+
+
+MEMORY_CALLS = 5  # calls of the callable while the peak memory is measured
+
+
+def _resident_kib(field: str) -> int:
+    """``VmRSS`` (now) or ``VmHWM`` (the peak) of this process, in KiB, from /proc."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+
+def _peak_memory_child(name: str, library: str, backend: str) -> None:
+    """In a fresh process: print the peak growth of the resident set, in bytes, while ``name``'s
+    callable for ``library`` is built and called ``MEMORY_CALLS`` times (after a first run)."""
+    lib: Any = minigrad
+    if library == "torch":
+        import torch
+        lib = torch
+    with minigrad.use_backend(backend):
+        run = WORKLOADS[name].memory(lib)
+        run()  # pages in the code, sets up thread pools: not the workload's data
+        del run
+        gc.collect()
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current resident set
+        start = _resident_kib("VmRSS")
+        run = WORKLOADS[name].memory(lib)
+        for _ in range(MEMORY_CALLS):
+            run()
+        print(1024 * (_resident_kib("VmHWM") - start))
+
+
+def peak_memory(work: Workload, library: str, backend: str) -> int | None:
+    """The peak memory of ``work``'s callable for ``library`` in bytes, measured in a fresh
+    process; None where /proc cannot tell (not Linux)."""
+    if work.memory is None or not os.path.exists("/proc/self/clear_refs"):
+        return None
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(minigrad.__file__)))
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(64 * 1024), "PYTHONPATH": os.pathsep.join(
+        filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    code = "import sys; from minigrad.bench import _peak_memory_child; _peak_memory_child(*sys.argv[1:])"
+    done = subprocess.run([sys.executable, "-c", code, work.name, library, backend],
+                          capture_output=True, text=True, env=env, check=True)
+    return int(done.stdout.split()[-1])
+
+
 @dataclass
 class Result:
     """The timings of one workload, in seconds per unit."""
@@ -91,6 +185,7 @@ class Result:
     workload: Workload
     minigrad: list[float]
     torch: list[float]
+    memory: tuple[int, int] | None = None  # peak bytes of minigrad and torch, when measured
 
     @property
     def ratio(self) -> float:
@@ -101,10 +196,14 @@ class Result:
         """A JSON-ready summary."""
         def summary(times: list[float]) -> dict[str, float]:
             return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times)}
-        return {"workload": self.workload.name, "description": self.workload.description,
-                "unit": self.workload.unit, "count": self.workload.count, "repeat": len(self.torch),
-                "minigrad": summary(self.minigrad), "torch": summary(self.torch),
-                "ratio": self.ratio}
+        result = {"workload": self.workload.name, "description": self.workload.description,
+                  "unit": self.workload.unit, "count": self.workload.count,
+                  "repeat": len(self.torch), "minigrad": summary(self.minigrad),
+                  "torch": summary(self.torch), "ratio": self.ratio}
+        if self.memory is not None:
+            result["peak_memory_bytes"] = {"minigrad": self.memory[0], "torch": self.memory[1],
+                                           "ratio": self.memory[0] / self.memory[1]}
+        return result
 
 
 def _time_once(fn: Callable[[], Any], number: int) -> float:
@@ -188,6 +287,14 @@ def format_table(results: list[Result], info: dict[str, Any], backend: str) -> s
     lines.append("")
     lines.extend(f"{r.workload.name}: {r.workload.description} (repeat {len(r.torch)})"
                  for r in results)
+    measured = [r for r in results if r.memory is not None]
+    if measured:
+        lines += ["", f"peak memory: growth of the resident set while the callable is built and "
+                      f"called {MEMORY_CALLS} times, each library in a fresh process, after a "
+                      "first run (minigrad/bench.py says how)"]
+        lines.extend(f"{r.workload.name}: minigrad {r.memory[0] / 2**20:.1f} MiB, torch "
+                     f"{r.memory[1] / 2**20:.1f} MiB, ratio {r.memory[0] / r.memory[1]:.2f}×"
+                     for r in measured)
     return "\n".join(lines)
 
 
@@ -198,6 +305,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeat", type=int, default=20,
                         help="samples of each side, interleaved (default 20)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the peak-memory measurements (two fresh processes per workload)")
     parser.add_argument("--backend", default=None, choices=minigrad.available_backends(),
                         help="minigrad backend (default: the current default, "
                              f"{minigrad.get_backend().name})")
@@ -221,7 +330,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"\rbench {k}/{len(names)} {name}: {i}/{args.repeat}", end="",
                   file=sys.stderr, flush=True)
         progress(0)
-        results.append(measure(WORKLOADS[name], backend, args.repeat, progress=progress))
+        result = measure(WORKLOADS[name], backend, args.repeat, progress=progress)
+        if not args.no_memory:
+            mine, theirs = (peak_memory(result.workload, lib, backend) for lib in ("minigrad", "torch"))
+            result.memory = None if mine is None or theirs is None else (mine, theirs)
+        results.append(result)
     print(file=sys.stderr)
     info = machine()
     if args.json:

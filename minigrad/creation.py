@@ -95,6 +95,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         array = data._backend.to_numpy(data.data)
         inferred = data.dtype
     elif hasattr(data, "dtype") and hasattr(data, "shape"):
+        if hasattr(data, "__array__") and not hasattr(data, "__array_interface__"):
+            data = data.__array__()  # another library's array (a torch tensor, say): its NumPy view
         array, inferred = data, dtypes.from_numpy(data.dtype)
     else:
         _, inferred = _inspect(data)

@@ -216,3 +216,10 @@ def test_binary_op_dtype_follows_promotion(backend: str, a: tuple[str, str], b: 
     mine = minigrad.mul(make_operand(minigrad, *a), make_operand(minigrad, *b))
     theirs = torch.mul(make_operand(torch, *a), make_operand(torch, *b))
     assert_same_tensor(mine, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_tensor_from_a_torch_tensor(backend: str, dtype: str) -> None:
+    """``minigrad.tensor(torch_tensor)`` copies its values and keeps its dtype (torch's, by name)."""
+    theirs = torch.tensor([[1, 0], [3, 4]]).to(getattr(torch, dtype))
+    assert_close(minigrad.tensor(theirs), theirs, "exact")

@@ -2,15 +2,19 @@
 
 Computation graphs are built by running minigrad and drawn with ``minigrad.viz`` (DOT files, and
 SVG when Graphviz's ``dot`` is installed); the pictures of chapter 02 are drawn with matplotlib
-from the shapes, values and strides minigrad reports. Nothing is drawn by hand.
+from the shapes, values and strides minigrad reports; those of chapters 05 and 06 plot what
+minigrad's optimizers do (and, for 06, torch beside it, when torch is installed). Nothing is drawn
+by hand.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the non-interactive backend
@@ -100,7 +104,110 @@ def strides_figure(out: Path) -> list[Path]:
     return [path]
 
 
-FIGURES = (neuron_graph, shared_input_graph, broadcasting_figure, strides_figure)
+def _valley(p: minigrad.Tensor) -> minigrad.Tensor:
+    """Chapter 05's loss surface: f(x, y) = x²/50 + y², a valley 7 times longer than wide."""
+    return p[0] ** 2 / 50 + p[1] ** 2
+
+
+OPTIMIZER_RUNS = (
+    ("SGD, lr=0.9", lambda params: minigrad.optim.SGD(params, lr=0.9)),
+    ("SGD + momentum 0.8, lr=0.2", lambda params: minigrad.optim.SGD(params, lr=0.2, momentum=0.8)),
+    ("Adam, lr=0.5", lambda params: minigrad.optim.Adam(params, lr=0.5)),
+)
+
+
+def optimizer_paths(out: Path, steps: int = 40) -> list[Path]:
+    """Chapter 05: the paths of SGD, momentum and Adam on the valley, run by minigrad.optim."""
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    xs = minigrad.arange(200) * (6.5 / 199) - 5.0
+    ys = minigrad.arange(200) * (4.0 / 199) - 2.0
+    grid = minigrad.stack([xs.expand(200, 200), ys[:, None].expand(200, 200)])  # grid[:, j, i] = (x_i, y_j)
+    ax.contour(xs.numpy(), ys.numpy(), _valley(grid).numpy(), colors="#bbbbbb", linewidths=0.8,
+               levels=[0.01 * 1.6 ** k for k in range(15)])
+    for label, make in OPTIMIZER_RUNS:
+        point = minigrad.tensor([-4.5, 1.5], requires_grad=True)
+        optimizer = make([point])
+        path = [point.tolist()]
+        for _ in range(steps):
+            optimizer.zero_grad()
+            _valley(point).backward()
+            optimizer.step()
+            path.append(point.tolist())
+        final = _valley(point).item()
+        ax.plot([p[0] for p in path], [p[1] for p in path], "o-", markersize=3, linewidth=1.2,
+                label=f"{label} : f = {final:.2g} après {steps} pas")
+    ax.plot([0.0], [0.0], "k*", markersize=10)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title("f(x, y) = x²/50 + y², départ (-4,5 ; 1,5) : trois optimiseurs de minigrad.optim")
+    ax.legend(loc="upper right", fontsize=9)
+    fig.tight_layout()
+    path = out / "chemins_optimiseurs.png"
+    fig.savefig(path, dpi=110, metadata=PNG_METADATA)
+    plt.close(fig)
+    return [path]
+
+
+def _digits_history(lib: Any, model: Any, data: tuple[np.ndarray, ...], epochs: int) -> list[list[float]]:
+    """Train ``model`` (of ``lib``) on the digits with Adam; [train loss, test accuracy] per epoch."""
+    x_train, y_train, x_test, y_test = (lib.tensor(a) for a in data)
+    optimizer = lib.optim.Adam(model.parameters(), lr=0.01)
+    history = []
+    for epoch in range(epochs):
+        order = np.random.default_rng([0, epoch]).permutation(len(data[0]))
+        total = 0.0
+        for start in range(0, len(order), 64):
+            batch = lib.tensor(order[start:start + 64])
+            optimizer.zero_grad()
+            loss = lib.nn.functional.cross_entropy(model(x_train[batch]), y_train[batch])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        with lib.no_grad():
+            accuracy = (model(x_test).argmax(dim=1) == y_test).sum().item() / len(data[3])
+        history.append([total / len(data[0]), accuracy])
+    return history
+
+
+def digits_training_curves(out: Path, epochs: int = 15) -> list[Path]:
+    """Chapter 06: loss and test accuracy of a 64-32-10 classifier on the digits, both libraries."""
+    pixels, labels = minigrad.datasets.load_digits()
+    x, y = pixels.numpy() / np.float32(16), labels.numpy()
+    data = (x[:1500], y[:1500], x[1500:], y[1500:])
+    minigrad.manual_seed(0)
+    model = minigrad.nn.Sequential(minigrad.nn.Linear(64, 32), minigrad.nn.ReLU(), minigrad.nn.Linear(32, 10))
+    initial = {name: value.detach().numpy().copy() for name, value in model.state_dict().items()}
+    histories = {"minigrad": _digits_history(minigrad, model, data, epochs)}
+    try:
+        import torch
+    except ImportError:  # the figure then shows minigrad alone
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(1)  # tiny matrices: one thread is faster, and immune to a busy machine
+        twin = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+        twin.load_state_dict({name: torch.from_numpy(value) for name, value in initial.items()})
+        histories["torch"] = _digits_history(torch, twin, data, epochs)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (name, history), style in zip(histories.items(), ("o-", "x--")):
+        epochs_axis = range(1, len(history) + 1)
+        left.plot(epochs_axis, [h[0] for h in history], style, label=name)
+        right.plot(epochs_axis, [100 * h[1] for h in history], style, label=name)
+    left.set_yscale("log")
+    left.set_title("perte d'entraînement (entropie croisée, moyenne par époque)", fontsize=10)
+    right.set_title("précision sur les 297 chiffres de test (%)", fontsize=10)
+    for ax in (left, right):
+        ax.set_xlabel("époque")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = out / "chiffres_entrainement.png"
+    fig.savefig(path, dpi=110, metadata=PNG_METADATA)
+    plt.close(fig)
+    return [path]
+
+
+FIGURES = (neuron_graph, shared_input_graph, broadcasting_figure, strides_figure, optimizer_paths,
+           digits_training_curves)
 
 
 def main(argv: list[str] | None = None) -> list[Path]:

@@ -74,6 +74,11 @@ class Backend(Protocol):
     def sigmoid_backward(self, grad: Array, y: Array) -> Array: """grad·y·(1 - y)"""
     def relu_backward(self, grad: Array, y: Array) -> Array: """grad where y > 0, else 0"""
 
+    # special functions for the activations (nn.functional)
+    def expm1(self, x: Array) -> Array: """eˣ - 1, accurate for small x"""
+    def log1p(self, x: Array) -> Array: """ln(1 + x), accurate for small x"""
+    def erf(self, x: Array) -> Array: """the error function 2/√π ∫₀ˣ e^(-t²) dt, to double precision"""
+
     # elementwise, binary (with broadcasting; either side may be a Python number)
     def add(self, a: Array, b: Array) -> Array: """a + b"""
     def sub(self, a: Array, b: Array) -> Array: """a - b"""
@@ -122,3 +127,25 @@ class Backend(Protocol):
     def take(self, x: Array, index: Array, axis: int) -> Array: """index_select"""
     def gather(self, x: Array, axis: int, index: Array) -> Array: """out[i][j] = x[i][index[i][j]] (axis 1)"""
     def scatter_add(self, x: Array, axis: int, index: Array, src: Array) -> None: """x[i][index[i][j]] += src[i][j], in place"""
+
+    # optimizer updates (fused hot paths, in place). Scalars are Python floats, cast once to the
+    # parameter's dtype; the direction is g = ±grad (minus when maximize) + weight_decay·param.
+    def sgd_update(self, param: Array, grad: Array, buf: Array | None, lr: float, weight_decay: float,
+                   momentum: float, dampening: float, nesterov: bool,
+                   maximize: bool) -> Array | None:
+        """buf = momentum·buf + (1-dampening)·g (a copy of g when None); p -= lr·(nesterov ?
+        g + momentum·buf : buf), or lr·g without momentum; returns buf."""
+    def adam_update(self, param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
+                    max_exp_avg_sq: Array | None, lr: float, beta1: float, beta2: float, eps: float,
+                    weight_decay: float, decoupled_weight_decay: bool, maximize: bool,
+                    step_size: float, bias_correction2_sqrt: float) -> None:
+        """p *= 1 - lr·wd when decoupled; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²;
+        v̂ = max(v̂, v) when given (else v); p -= step_size·m / (√v̂/bias_correction2_sqrt + eps)."""
+    def rmsprop_update(self, param: Array, grad: Array, square_avg: Array, grad_avg: Array | None,
+                       momentum_buffer: Array | None, lr: float, alpha: float, eps: float,
+                       weight_decay: float, momentum: float, maximize: bool) -> None:
+        """s = α·s + (1-α)·g²; avg = √(s - ḡ²) + eps with ḡ = lerp(ḡ, g, 1-α) when given, else
+        √s + eps; p -= lr·buf with buf = momentum·buf + g/avg when given, else lr·g/avg."""
+    def adagrad_update(self, param: Array, grad: Array, state_sum: Array, clr: float, eps: float,
+                       weight_decay: float, maximize: bool) -> None:
+        """sum += g²; p -= clr·g / (√sum + eps)."""

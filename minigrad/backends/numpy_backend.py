@@ -7,6 +7,7 @@ so NumPy's RuntimeWarnings raised from this module are filtered out.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Sequence
 
@@ -17,6 +18,26 @@ from .base import Array, Axis, Shape
 # torch computes inf and nan silently; NumPy warns. Silence the warnings raised from this module
 # (a filter costs nothing when nothing is raised, unlike np.errstate around each call).
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=__name__)
+
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+_ERF_TAYLOR = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(13)]
+# erfc(z)·e^(z²) = P(z)/Q(z) for z ≥ 0.5, lowest degree first (Hart et al. #5667, 18.7 digits).
+_ERFC_P = [1826.3348842295112592168999, 2898.0293292167655611275846, 2320.439590251635247384768711,
+           1143.262070703886173606073338, 368.5196154710010637133875746, 77.08161730368428609781633646,
+           9.675807882987265400604202961, 0.5641877825507397413087057563]
+_ERFC_Q = [1826.3348842295112595576438, 4958.82756472114071495438422, 6089.5424232724435504633068,
+           4429.612803883682726711528526, 2094.384367789539593790281779, 661.7361207107653469211984771,
+           137.1255960500622202878443578, 17.14980943627607849376131193, 1.0]
+
+
+
+def _horner(coefficients: Sequence[float], x: np.ndarray) -> np.ndarray:
+    """Σ cₖ xᵏ (coefficients from the lowest degree up), by Horner's rule."""
+    result = np.full_like(x, coefficients[-1])
+    for c in reversed(coefficients[:-1]):
+        result = result * x + c
+    return result
 
 
 class NumpyBackend:
@@ -144,6 +165,23 @@ class NumpyBackend:
 
     def relu_backward(self, grad: Array, y: Array) -> Array:
         return np.where(y > 0, grad, grad.dtype.type(0))
+
+    # special functions for the activations
+    def expm1(self, x: Array) -> Array:
+        return np.expm1(x)
+
+    def log1p(self, x: Array) -> Array:
+        return np.log1p(x)
+
+    def erf(self, x: Array) -> Array:
+        # NumPy has no erf: |x| < 0.5 sums its Taylor series, 2/√π·Σ (-1)ⁿ x²ⁿ⁺¹/(n!(2n+1));
+        # above, erf = 1 - erfc with erfc(z) = e^(-z²)·P(z)/Q(z), the rational approximation
+        # #5667 of Hart et al., "Computer Approximations" (1968); erf(z) is 1.0 in double beyond 6.
+        z = np.abs(x.astype(np.float64))
+        series = _horner(_ERF_TAYLOR, z * z) * z * _TWO_OVER_SQRT_PI
+        w = np.minimum(z, 6.0)
+        complement = 1.0 - np.exp(-w * w) * _horner(_ERFC_P, w) / _horner(_ERFC_Q, w)
+        return np.copysign(np.where(z < 0.5, series, complement), x).astype(x.dtype, copy=False)
 
     # elementwise, binary
     def add(self, a: Array, b: Array) -> Array:
@@ -277,3 +315,113 @@ class NumpyBackend:
         coords = list(np.indices(index.shape, sparse=True))
         coords[axis] = index
         np.add.at(x, tuple(coords), src[tuple(slice(0, n) for n in index.shape)])
+
+    # optimizer updates: torch's single-tensor formulas, operation by operation, so that float32
+    # rounds as torch rounds; `out=` keeps the temporaries to one or two arrays per parameter
+    # (and keeps 0-dim results arrays: a NumPy ufunc returns a scalar for them otherwise).
+    @staticmethod
+    def _direction(param: Array, grad: Array, weight_decay: float, maximize: bool) -> Array:
+        """g = ±grad + weight_decay·param: grad itself when nothing changes it, else a new array."""
+        if weight_decay == 0 and not maximize:
+            return grad
+        g = np.empty_like(param)
+        if weight_decay == 0:
+            return np.negative(grad, out=g)
+        np.multiply(param, param.dtype.type(weight_decay), out=g)
+        return np.subtract(g, grad, out=g) if maximize else np.add(g, grad, out=g)
+
+    @staticmethod
+    def _lerp(start: Array, end: Array, weight: float, scratch: Array) -> None:
+        """start = start + w·(end - start), or end - (1-w)·(end - start) for w ≥ 0.5 (torch's lerp)."""
+        w = start.dtype.type(weight)
+        diff = np.subtract(end, start, out=scratch)
+        if abs(w) < 0.5:
+            diff *= w
+            start += diff
+        else:
+            diff *= w - start.dtype.type(1)
+            np.add(end, diff, out=start)
+
+    def sgd_update(self, param: Array, grad: Array, buf: Array | None, lr: float, weight_decay: float,
+                   momentum: float, dampening: float, nesterov: bool,
+                   maximize: bool) -> Array | None:
+        t = param.dtype.type
+        g = self._direction(param, grad, weight_decay, maximize)
+        scratch = np.empty_like(param)
+        if momentum != 0:
+            if buf is None:
+                buf = np.array(g, copy=True) if g is grad else g
+            else:
+                buf *= t(momentum)
+                buf += g if dampening == 0 else np.multiply(g, t(1 - dampening), out=scratch)
+            if nesterov:
+                g = np.add(g, np.multiply(buf, t(momentum), out=scratch), out=scratch)
+            else:
+                g = buf
+        param -= np.multiply(g, t(lr), out=scratch)
+        return buf
+
+    def adam_update(self, param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
+                    max_exp_avg_sq: Array | None, lr: float, beta1: float, beta2: float, eps: float,
+                    weight_decay: float, decoupled_weight_decay: bool, maximize: bool,
+                    step_size: float, bias_correction2_sqrt: float) -> None:
+        t = param.dtype.type
+        if decoupled_weight_decay:
+            if weight_decay != 0:
+                param *= t(1 - lr * weight_decay)
+            weight_decay = 0
+        g = self._direction(param, grad, weight_decay, maximize)
+        scratch, update = np.empty_like(param), np.empty_like(param)
+        self._lerp(exp_avg, g, 1 - beta1, scratch)
+        exp_avg_sq *= t(beta2)
+        np.multiply(g, t(1 - beta2), out=scratch)
+        scratch *= g
+        exp_avg_sq += scratch
+        v = exp_avg_sq
+        if max_exp_avg_sq is not None:
+            v = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        denom = np.sqrt(v, out=scratch)
+        denom /= t(bias_correction2_sqrt)
+        denom += t(eps)
+        np.multiply(exp_avg, t(-step_size), out=update)
+        update /= denom
+        param += update
+
+    def rmsprop_update(self, param: Array, grad: Array, square_avg: Array, grad_avg: Array | None,
+                       momentum_buffer: Array | None, lr: float, alpha: float, eps: float,
+                       weight_decay: float, momentum: float, maximize: bool) -> None:
+        t = param.dtype.type
+        g = self._direction(param, grad, weight_decay, maximize)
+        avg = np.empty_like(param)
+        square_avg *= t(alpha)
+        np.multiply(g, t(1 - alpha), out=avg)
+        avg *= g
+        square_avg += avg
+        if grad_avg is not None:
+            self._lerp(grad_avg, g, 1 - alpha, avg)
+            np.multiply(grad_avg, grad_avg, out=avg)
+            np.subtract(square_avg, avg, out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            np.sqrt(square_avg, out=avg)
+        avg += t(eps)
+        if momentum_buffer is not None:
+            momentum_buffer *= t(momentum)
+            momentum_buffer += np.divide(g, avg, out=avg)
+            param -= np.multiply(momentum_buffer, t(lr), out=avg)
+        else:
+            update = np.multiply(g, t(-lr), out=np.empty_like(param))
+            update /= avg
+            param += update
+
+    def adagrad_update(self, param: Array, grad: Array, state_sum: Array, clr: float, eps: float,
+                       weight_decay: float, maximize: bool) -> None:
+        t = param.dtype.type
+        g = self._direction(param, grad, weight_decay, maximize)
+        std = np.multiply(g, g, out=np.empty_like(param))
+        state_sum += std
+        np.sqrt(state_sum, out=std)
+        std += t(eps)
+        update = np.multiply(g, t(-clr), out=np.empty_like(param))
+        update /= std
+        param += update

@@ -1,3 +1,8 @@
-"""Built-in data sets (being written)."""
+"""Built-in data sets: the real 8×8 handwritten digits (shipped, offline) and synthetic 2-D sets."""
 
-__all__: list[str] = []
+from .digits import *  # noqa: F401,F403
+from .synthetic import *  # noqa: F401,F403
+from .digits import __all__ as _digits_all
+from .synthetic import __all__ as _synthetic_all
+
+__all__ = _digits_all + _synthetic_all

@@ -1,3 +1,470 @@
-"""Loss functions (being written)."""
+"""Step 3 of the five: the loss, one number that says how wrong the predictions are.
 
-__all__: list[str] = []
+Every loss takes torch's arguments and defaults, and its ``reduction``: 'none' keeps one loss per
+element, 'sum' adds them up, 'mean' averages them (a weighted average for the class-index losses:
+Σ lₙ / Σ w_yₙ over the targets that are not ignored). Cross-entropy, the hot path of every
+classifier, is one fused Function: log-softmax and the pick of each target's log-probability in
+one forward, ``softmax - onehot`` in the backward. Binary cross-entropy is a Function because
+torch's gradient ignores its clamped logarithms. The others are compositions of minigrad ops, so
+they are differentiable twice for free.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ...autograd.function import Function
+from ...ops._util import broadcast_shapes, check_tensor
+from ...ops.binary import where
+from ...ops.index import ScatterAdd
+from ...ops.softmax import log_softmax
+from ...tensor import Tensor
+from .activation import logsigmoid
+
+_REDUCTIONS = ("none", "mean", "sum")
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+
+
+def _type_name(tensor: Tensor) -> str:
+    """torch's name for a tensor's dtype in its messages: Float, Double, Long, Bool."""
+    return _TYPE_NAMES[tensor.dtype.name]
+
+
+def _reduction(reduction: str, size_average: bool | None, reduce: bool | None,
+               allowed: tuple[str, ...] = _REDUCTIONS) -> str:
+    """The reduction to apply, from torch's deprecated ``size_average``/``reduce`` when given."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.")
+    if reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    """One loss per element ('none'), their sum ('sum') or their mean ('mean')."""
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _reduce_array(backend: Any, loss: Any, picked: Any, reduction: str) -> Any:
+    """The class-index reduction on arrays: 'mean' divides by the total weight Σ w_yₙ."""
+    if reduction == "none":
+        return loss
+    total = backend.sum(loss, None, False)
+    return backend.div(total, backend.sum(picked, None, False)) if reduction == "mean" else total
+
+
+# ---- class-index targets: nll_loss and cross_entropy ----
+
+def _check_class_shapes(input: Tensor, target: Tensor) -> None:
+    """Refuse a target whose shape is not (N, d1, ..., dk) for an input (N, C, d1, ..., dk)."""
+    n = input.shape[0]
+    if target.ndim == 0 or target.shape[0] != n:
+        found = target.shape[0] if target.ndim else 0
+        raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({found}).")
+    expected = (n,) + tuple(input.shape[2:])
+    if tuple(target.shape) == expected:
+        return
+    if input.ndim == 2:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 4 and target.ndim != 3:
+        raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                           f"targets of dimension: {target.ndim}")
+    if input.ndim == 4:
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: "
+                           f"{list(target.shape)}")
+    raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+
+
+def _unbatched(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """A single sample (C,) with a 0-dim target, as a batch of one."""
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                         f"{target.shape[0]}")
+    return input.reshape(1, -1), target.reshape(1)
+
+
+def _check_weight(weight: Tensor | None, classes: int, prefix: str = "") -> None:
+    """A class weight is a 1-dim tensor with one value per class."""
+    if weight is not None and (check_tensor(weight, "cross_entropy", "weight").ndim != 1
+                               or weight.shape[0] != classes):
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {classes} "
+                           f"classes or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
+
+
+def _class_targets(op: str, input: Tensor, target: Tensor, weight: Tensor | None,
+                   ignore_index: int) -> tuple[Any, Any, Any]:
+    """Check class-index targets as torch does. Returns backend arrays: each target's position
+    along the class dim (N, 1, d1, ..., dk), its weight w_yₙ (0 where ignored) and the mask of
+    the targets kept (1 kept, 0 ignored), both (N, d1, ..., dk) in the input's dtype."""
+    if target.data.dtype.kind != "i":
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(target)}")
+    if input.data.dtype.kind != "f":
+        raise NotImplementedError(f'"{op}" not implemented for \'{_type_name(input)}\'')
+    if not isinstance(ignore_index, int) or isinstance(ignore_index, bool):
+        raise TypeError(f"{op}(): argument 'ignore_index' must be int, not "
+                        f"{type(ignore_index).__name__}")
+    _check_class_shapes(input, target)
+    classes = input.shape[1]
+    _check_weight(weight, classes)
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_type_name(input)} but found {_type_name(weight)}")
+    backend, y = input._backend, target.data
+    kept = backend.compare("ne", y, ignore_index)
+    safe = backend.where(kept, y, 0)
+    if y.size and (int(backend.amin(safe, None, False)) < 0
+                   or int(backend.amax(safe, None, False)) >= classes):
+        bad = next(v for v in backend.to_numpy(y).ravel().tolist()
+                   if v != ignore_index and not 0 <= v < classes)
+        raise IndexError(f"Target {bad} is out of bounds.")
+    mask = backend.astype(kept, input.data.dtype)
+    picked = mask if weight is None else backend.mul(backend.take(weight.data, safe, 0), mask)
+    index = backend.reshape(safe, (y.shape[0], 1) + y.shape[1:])
+    return index, picked, mask
+
+
+def _constant(array: Any, backend: Any) -> Tensor:
+    """A backend array as a Tensor outside the graph (a constant of the backward formulas)."""
+    return Tensor(array, False, backend)
+
+
+def _scaled(ctx: Function, grad: Tensor, values: Any) -> Tensor:
+    """The upstream gradient of each sample's loss times ``values``, over Σ w_yₙ for 'mean'.
+    When that total is 0 (0/0: the loss is nan), ignored samples still get 0, as in torch."""
+    b = ctx.backend
+    if ctx.reduction == "mean":
+        total = b.sum(ctx.picked, None, False)
+        values = b.div(values, total)
+        if not float(total):
+            values = b.where(b.compare("eq", ctx.mask, 0), 0, values)
+    return grad * _constant(values, b)
+
+
+class NLLLoss(Function):
+    """lₙ = -w_yₙ·x[n, yₙ]    dlₙ/dx[n] = -w_yₙ·onehot(yₙ)  (x holds log-probabilities)"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, index: Any, picked: Any, mask: Any, reduction: str) -> Any:
+        b = ctx.backend
+        ctx.shape, ctx.index, ctx.picked, ctx.mask, ctx.reduction = x.shape, index, picked, mask, reduction
+        loss = b.neg(b.mul(b.reshape(b.gather(x, 1, index), picked.shape), picked))
+        return _reduce_array(b, loss, picked, reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, ...]:
+        zeros = _constant(ctx.backend.zeros(ctx.shape, ctx.picked.dtype), ctx.backend)
+        target_part = _scaled(ctx, grad, ctx.picked).unsqueeze(1)
+        return ScatterAdd.apply(zeros, -target_part, 1, ctx.index), None, None, None, None
+
+
+class CrossEntropy(Function):
+    """lₙ = -Σ_c T[n, c]·log_softmax(x)[n, c], with T[n] = (1-ε)·w_yₙ·onehot(yₙ) + ε·mₙ·w/C
+    dlₙ/dx[n] = softmax(x)[n]·Σ_c T[n, c] - T[n]
+    (w: the class weights, 1 without; mₙ: 0 where yₙ is ignored; ε: the label smoothing)"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, index: Any, picked: Any, mask: Any, weight: Any,
+                smoothing: float, reduction: str) -> Any:
+        b = ctx.backend
+        logp = b.log_softmax(x, 1)
+        ctx.save_for_backward(x)
+        ctx.index, ctx.picked, ctx.mask, ctx.weight = index, picked, mask, weight
+        ctx.smoothing, ctx.reduction = smoothing, reduction
+        loss = b.neg(b.mul(b.reshape(b.gather(logp, 1, index), picked.shape), picked))
+        loss = _reduce_array(b, loss, picked, reduction)
+        if not smoothing:
+            return loss
+        classes = x.shape[1]
+        if weight is not None:
+            logp = b.mul(logp, b.reshape(weight, (classes,) + (1,) * (x.ndim - 2)))
+        spread = _reduce_array(b, b.mul(b.neg(b.sum(logp, 1, False)), mask), picked, reduction)
+        return b.add(b.mul(loss, 1 - smoothing), b.mul(spread, smoothing / classes))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.saved_tensors
+        b, smoothing = ctx.backend, ctx.smoothing
+        target_part = total = _scaled(ctx, grad, ctx.picked)
+        if smoothing:
+            classes = x.shape[1]
+            target_part = target_part * (1 - smoothing)
+            spread = _scaled(ctx, grad, ctx.mask) * (smoothing / classes)
+            weight_sum = classes if ctx.weight is None else float(b.sum(ctx.weight, None, False))
+            total = target_part + spread * weight_sum
+        grad_x = x.softmax(1) * total.unsqueeze(1)
+        grad_x = ScatterAdd.apply(grad_x, -target_part.unsqueeze(1), 1, ctx.index)
+        if smoothing:
+            spread = spread.unsqueeze(1)
+            if ctx.weight is not None:
+                shape = (x.shape[1],) + (1,) * (x.ndim - 2)
+                spread = spread * _constant(b.reshape(ctx.weight, shape), b)
+            grad_x = grad_x - spread
+        return grad_x, None, None, None, None, None, None
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             size_average: bool | None = None, ignore_index: int = -100,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """-w_yₙ·input[n, yₙ] per sample, for log-probabilities ``input`` (N, C, d1, ..., dk)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    check_tensor(input, "nll_loss")
+    check_tensor(target, "nll_loss", "target")
+    if input.ndim == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    batched = input.ndim > 1
+    if not batched:
+        input, target = _unbatched(input, target)
+    index, picked, mask = _class_targets("nll_loss", input, target, weight, ignore_index)
+    loss = NLLLoss.apply(input, index, picked, mask, reduction)
+    return loss if batched or reduction != "none" else loss.reshape(())
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """-Σ_c target_c·log_softmax(input)_c per sample; ``target`` holds class indices (N, d1, ...,
+    dk) or class probabilities (the input's shape), smoothed towards 1/C by ``label_smoothing``."""
+    reduction = _reduction(reduction, size_average, reduce)
+    check_tensor(input, "cross_entropy_loss")
+    check_tensor(target, "cross_entropy_loss", "target")
+    smoothing = float(label_smoothing) if label_smoothing > 0 else 0.0
+    if smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.shape == target.shape:
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, smoothing)
+    if input.ndim == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    batched = input.ndim > 1
+    if not batched:
+        input, target = _unbatched(input, target)
+    index, picked, mask = _class_targets("cross_entropy", input, target, weight, ignore_index)
+    loss = CrossEntropy.apply(input, index, picked, mask, None if weight is None else weight.data,
+                              smoothing, reduction)
+    return loss if batched or reduction != "none" else loss.reshape(())
+
+
+def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight: Tensor | None,
+                                 ignore_index: int, reduction: str, smoothing: float) -> Tensor:
+    """-Σ_c w_c·p_c·log_softmax(input)_c with p = (1-ε)·target + ε/C; 'mean' over the samples."""
+    if target.data.dtype.kind != "f":
+        raise RuntimeError("Expected floating point type for target with class probabilities, "
+                           f"got {_type_name(target)}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    dim = 0 if input.ndim == 1 else 1
+    classes = input.shape[dim]
+    _check_weight(weight, classes, "cross_entropy: ")
+    if smoothing:
+        target = target * (1 - smoothing) + smoothing / classes
+    terms = log_softmax(input, dim) * target
+    if weight is not None:
+        terms = terms * weight.reshape((classes,) + (1,) * (input.ndim - dim - 1))
+    return _reduce(-terms.sum(dim), reduction)
+
+
+# ---- regression losses: the error d = input - target, elementwise ----
+
+def _difference(op: str, input: Tensor, target: Tensor) -> Tensor:
+    """input - target, broadcast with torch's warning when the shapes differ; float only."""
+    check_tensor(input, op)
+    check_tensor(target, op, "target")
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+    difference = input - target
+    if difference.data.dtype.kind != "f":
+        raise NotImplementedError(f'"{op}" not implemented for \'{_type_name(difference)}\'')
+    return difference
+
+
+def _weighted(loss: Tensor, weight: Tensor | None, input: Tensor, reduction: str,
+              weighted_mean: bool) -> Tensor:
+    """The optional elementwise weight of mse/l1/huber: Σ w·l / Σ w for mse and l1's mean,
+    mean(w·l) for huber's (torch's rules)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if check_tensor(weight, "loss", "weight").shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and weighted_mean:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """(input - target)², elementwise."""
+    reduction = _reduction(reduction, size_average, reduce)
+    difference = _difference("mse_loss", input, target)
+    return _weighted(difference * difference, weight, input, reduction, True)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """|input - target|, elementwise (gradient 0 where they are equal)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    return _weighted(_difference("l1_loss", input, target).abs(), weight, input, reduction, True)
+
+
+def _smooth(difference: Tensor, beta: float) -> Tensor:
+    """½d²/β where |d| < β, else |d| - ½β."""
+    size = difference.abs()
+    return where(size < beta, difference * difference * (0.5 / beta), size - 0.5 * beta)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """½d²/β where |d| < β, else |d| - ½β, for d = input - target (l1_loss when β = 0)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    difference = _difference("smooth_l1_loss", input, target)
+    loss = difference.abs() if beta == 0 else _smooth(difference, beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """½d² where |d| < δ, else δ·(|d| - ½δ), for d = input - target (δ·smooth_l1 with β = δ)."""
+    reduction = _reduction(reduction, None, None)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    loss = _smooth(_difference("huber_loss", input, target), delta) * delta
+    return _weighted(loss, weight, input, reduction, False)
+
+
+# ---- binary classification: probabilities or logits against targets in [0, 1] ----
+
+class BinaryCrossEntropy(Function):
+    """l = -w·(t·max(ln x, -100) + (1-t)·max(ln(1-x), -100))
+    dl/dx = w·(x - t)/max(x(1-x), 1e-12)    dl/dt = w·ln((1-x)/x)"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, t: Any, weight: Any) -> Any:
+        b = ctx.backend
+        log_x = b.clip(b.log(x), -100.0, None)
+        log_rest = b.clip(b.log(b.sub(1, x)), -100.0, None)
+        loss = b.neg(b.add(b.mul(t, b.sub(log_x, log_rest)), log_rest))
+        ctx.save_for_backward(x, t)
+        ctx.weight = weight
+        return loss if weight is None else b.mul(loss, weight)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        x, t = ctx.saved_tensors
+        if ctx.weight is not None:
+            grad = grad * _constant(ctx.weight, ctx.backend)
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_t = grad * ((1 - x).log() - x.log())
+        return grad_x, grad_t, None
+
+
+def _check_in_unit_interval(tensor: Tensor, what: str) -> None:
+    """torch's CPU check that probabilities lie in [0, 1]."""
+    b = tensor._backend
+    outside = b.logical("or", b.compare("lt", tensor.data, 0), b.compare("gt", tensor.data, 1))
+    if b.any(outside):
+        raise RuntimeError(f"all elements of {what} should be between 0 and 1")
+
+
+def _check_expands(weight: Tensor, shape: tuple[int, ...], what: str) -> None:
+    """A weight must broadcast to the loss's shape without making it bigger."""
+    check_tensor(weight, "binary_cross_entropy", what)
+    if broadcast_shapes(weight.shape, shape) != tuple(shape):
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(broadcast_shapes(weight.shape, shape))}")
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """-w·(t·ln x + (1-t)·ln(1-x)) for probabilities x, logarithms clamped at -100."""
+    reduction = _reduction(reduction, size_average, reduce)
+    check_tensor(input, "binary_cross_entropy")
+    check_tensor(target, "binary_cross_entropy", "target")
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same size.")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
+    if input.data.dtype.kind != "f":
+        raise NotImplementedError(f'"binary_cross_entropy" not implemented for \'{_type_name(input)}\'')
+    _check_in_unit_interval(input, "input")
+    _check_in_unit_interval(target, "target")
+    weights = None
+    if weight is not None:
+        _check_expands(weight, input.shape, "weight")
+        if weight.dtype != input.dtype:
+            raise RuntimeError(f"Found dtype {_type_name(weight)} but expected {_type_name(input)}")
+        weights = weight.data
+    return _reduce(BinaryCrossEntropy.apply(input, target, weights), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average: bool | None = None,
+                                     reduce: bool | None = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """w·((1-t)·x - (1 + (p-1)·t)·ln σ(x)) for logits x: binary cross-entropy of σ(x), computed
+    without overflow; p (``pos_weight``) weighs the positive term."""
+    reduction = _reduction(reduction, size_average, reduce)
+    check_tensor(input, "binary_cross_entropy_with_logits")
+    check_tensor(target, "binary_cross_entropy_with_logits", "target")
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    log_sigmoid = logsigmoid(input)
+    if pos_weight is not None:
+        _check_expands(pos_weight, input.shape, "pos_weight")
+        log_sigmoid = log_sigmoid * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input - log_sigmoid
+    if weight is not None:
+        _check_expands(weight, input.shape, "weight")
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# ---- distributions ----
+
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
+           reduce: bool | None = None, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """t·(ln t - input) for log-probabilities ``input`` (t = e^target when ``log_target``);
+    'batchmean' divides the sum by the batch size, 'mean' by the number of elements."""
+    legacy = size_average is not None or reduce is not None
+    reduction = _reduction(reduction, size_average, reduce, _REDUCTIONS + ("batchmean",))
+    check_tensor(input, "kl_div")
+    check_tensor(target, "kl_div", "target")
+    if input.data.dtype.kind != "f" or target.data.dtype.kind != "f":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if reduction == "mean" and not legacy:
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = (target * target.log()).masked_fill(target == 0, 0) - target * input
+    if reduction != "batchmean":
+        return _reduce(loss, reduction)
+    total = loss.sum()
+    return total / input.shape[0] if input.ndim else total
+
+
+__all__ = ["nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]

@@ -1,3 +1,26 @@
-"""Dropout (being written)."""
+"""Dropout: zeroes elements at random while training, the identity in eval mode."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from .. import functional as F
+from ...tensor import Tensor
+from .module import Module
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` in training and scale the rest by 1/(1-p)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+__all__ = ["Dropout"]
