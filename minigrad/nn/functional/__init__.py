@@ -1,5 +1,6 @@
 """``minigrad.nn.functional`` (torch's ``F``): activations, functional layers and losses."""
 
 from .activation import *  # noqa: F401,F403
+from .cross_entropy import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
