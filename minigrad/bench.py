@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
 import platform
@@ -110,7 +111,7 @@ def mlp_step(lib: Any) -> Callable[[], None]:
     x = lib.tensor(rng.standard_normal((MLP_BATCH, MLP_SIZES[0]), dtype=np.float32))
     y = lib.tensor(rng.integers(0, MLP_SIZES[-1], MLP_BATCH))
     layers: list[Any] = []
-    for n_in, n_out in zip(MLP_SIZES, MLP_SIZES[1:]):
+    for n_in, n_out in itertools.pairwise(MLP_SIZES):
         if layers:
             layers.append(lib.nn.ReLU())
         layers.append(lib.nn.Linear(n_in, n_out))
@@ -289,9 +290,9 @@ def format_table(results: list[Result], info: dict[str, Any], backend: str) -> s
                  for r in results)
     measured = [r for r in results if r.memory is not None]
     if measured:
-        lines += ["", f"peak memory: growth of the resident set while the callable is built and "
-                      f"called {MEMORY_CALLS} times, each library in a fresh process, after a "
-                      "first run (minigrad/bench.py says how)"]
+        lines += ["", (f"peak memory: growth of the resident set while the callable is built and "
+                       f"called {MEMORY_CALLS} times, each library in a fresh process, after a "
+                       "first run (minigrad/bench.py says how)")]
         lines.extend(f"{r.workload.name}: minigrad {r.memory[0] / 2**20:.1f} MiB, torch "
                      f"{r.memory[1] / 2**20:.1f} MiB, ratio {r.memory[0] / r.memory[1]:.2f}×"
                      for r in measured)

@@ -17,6 +17,7 @@ checkpoint of the minigrad model and optimizer (``checkpoint.safetensors``).
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ def load_data(rng: np.random.Generator) -> Data:
 def build_model(lib: Any) -> Any:
     """``Linear(64, 128), ReLU, Linear(128, 64), ReLU, Linear(64, 10)`` in ``lib``."""
     layers: list[Any] = []
-    for n_in, n_out in zip(SIZES, SIZES[1:]):
+    for n_in, n_out in itertools.pairwise(SIZES):
         if layers:
             layers.append(lib.nn.ReLU())
         layers.append(lib.nn.Linear(n_in, n_out))
@@ -83,6 +84,7 @@ class Side:
     optimizer: Any
     criterion: Any
     losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0  # time spent in ``step``
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
         """Steps 2 and 3 (recording step 1): the logits and the loss of one batch."""
@@ -91,11 +93,13 @@ class Side:
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
         """One training step on a batch, the five steps in a row; the loss."""
+        start = time.perf_counter()
         self.optimizer.zero_grad()
         _, loss = self.forward(x, y)
         loss.backward()
         self.optimizer.step()
         self.losses.append(loss.item())
+        self.seconds += time.perf_counter() - start
         return self.losses[-1]
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -209,21 +213,25 @@ def train(sides: list[Side], data: Data, rng: np.random.Generator, epochs: int, 
         bar.close()
         if epoch == 1:
             show("per epoch (" + " | ".join(s.name for s in sides) + "): the mean training loss, "
-                 "the test loss and accuracy" + (", the largest |minigrad - torch| over the "
-                                                 "parameters" if len(sides) > 1 else ""))
+                 "the test loss and accuracy, the training time" + (
+                     ", the largest |minigrad - torch| over the parameters"
+                     if len(sides) > 1 else ""))
         steps = len(range(0, n, batch_size))
         summary: dict[str, Any] = {"epoch": epoch, "max_param_diff": largest_difference(sides)}
         for side in sides:
             test_loss, accuracy = side.evaluate(data.x_test, data.y_test)
             summary[side.name] = {"train_loss": float(np.mean(side.losses[-steps:])),
-                                  "test_loss": test_loss, "test_accuracy": accuracy}
+                                  "test_loss": test_loss, "test_accuracy": accuracy,
+                                  "seconds": side.seconds - sum(h[side.name]["seconds"]
+                                                                for h in history)}
         history.append(summary)
-        def cell(key: str, form: str) -> str:
-            return " | ".join(format(summary[s.name][key], form) for s in sides)
+        cell = {key: " | ".join(format(summary[s.name][key], form) for s in sides)
+                for key, form in (("train_loss", ".4f"), ("test_loss", ".4f"),
+                                  ("test_accuracy", "6.1%"), ("seconds", ".2f"))}
         diff = (f"  largest parameter difference {summary['max_param_diff']:.1e}"
                 if len(sides) > 1 else "")
-        show(f"epoch {epoch:3d}  train loss {cell('train_loss', '.4f')}  test loss "
-             f"{cell('test_loss', '.4f')}  test accuracy {cell('test_accuracy', '6.1%')}{diff}")
+        show(f"epoch {epoch:3d}  train loss {cell['train_loss']}  test loss {cell['test_loss']}  "
+             f"test accuracy {cell['test_accuracy']}  time {cell['seconds']} s{diff}")
     return history
 
 

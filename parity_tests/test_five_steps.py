@@ -6,6 +6,7 @@ and minigrad on the other, from the same initial weights and the same batches.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def test_initial_weights_and_keys_are_torchs(backend: str) -> None:
         assert name == t_name and tuple(p.shape) == tuple(t.shape)
         np.testing.assert_array_equal(p.detach().numpy(), t.detach().numpy())
     assert [tuple(p.shape) for p in mine.parameters()][::2] == [
-        (n_out, n_in) for n_in, n_out in zip(SIZES, SIZES[1:])]
+        (n_out, n_in) for n_in, n_out in itertools.pairwise(SIZES)]
 
 
 def test_command_shows_the_five_steps_and_writes_outputs(backend: str, tmp_path: Path,
@@ -91,7 +92,7 @@ def test_runs_without_torch(tmp_path: Path) -> None:
             "from minigrad.__main__ import main\n"
             f"sys.exit(main(['five-steps', '--epochs', '1', '--out', {str(tmp_path)!r}]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).parent.parent, timeout=120)
+                          cwd=Path(__file__).parent.parent, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "torch is not installed" in done.stdout and "epoch   1" in done.stdout
     assert (tmp_path / "loss.png").exists() and (tmp_path / "checkpoint.safetensors").exists()
