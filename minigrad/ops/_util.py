@@ -82,6 +82,24 @@ def promote(op: str, *operands: Any) -> tuple[Any, ...]:
     return tuple(cast(v, target) if isinstance(v, Tensor) else v for v in operands)
 
 
+def check_broadcast(a: Any, b: Any) -> None:
+    """Refuse two tensors whose shapes do not broadcast, with torch's message."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.shape != b.data.shape:
+        broadcast_shapes(a.data.shape, b.data.shape)
+
+
+def operands(op: str, input: Any, other: Any) -> tuple[Any, Any]:
+    """The two operands of a binary op, promoted to torch's result dtype and checked to broadcast
+    (two tensors of the same dtype and shape, the common case, pass straight through)."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        a, b = input.data, other.data
+        if a.dtype == b.dtype and a.shape == b.shape:
+            return input, other
+    input, other = promote(op, input, other)
+    check_broadcast(input, other)
+    return input, other
+
+
 def to_float(tensor: Tensor) -> Tensor:
     """Integer and bool tensors become float32 (what torch does for exp, log, sqrt...)."""
     return tensor if tensor.data.dtype.kind == "f" else cast(tensor, dtypes.DEFAULT_FLOAT)

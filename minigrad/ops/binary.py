@@ -13,7 +13,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import broadcast_shapes, cast, check_number, check_tensor, promote
+from ._util import cast, check_broadcast, check_number, check_tensor, operands, promote
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -23,12 +23,6 @@ def _shape(value: Any) -> tuple[int, ...]:
 def _unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """The gradient of an operand of ``shape``: sum over the dimensions broadcasting added."""
     return grad if grad.data.shape == shape else grad.sum_to_size(shape)
-
-
-def _check_shapes(a: Any, b: Any) -> None:
-    """Refuse operands that do not broadcast, with torch's message."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.shape != b.data.shape:
-        broadcast_shapes(a.data.shape, b.data.shape)
 
 
 class Add(Function):
@@ -188,7 +182,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
             "masked_fill only supports a 0-dimensional value tensor, but got tensor with "
             f"{value.ndim} dimension(s)."
         )
-    _check_shapes(mask, input)
+    check_broadcast(mask, input)
     if isinstance(value, Tensor):
         value = cast(value, input.dtype)
     elif input.data.dtype.kind != "f":
@@ -240,27 +234,25 @@ def _scaled(input: Any, other: Any, alpha: Any) -> Any:
 
 def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """input + alpha·other, with broadcasting."""
-    input, other = promote("add", input, other)
+    input, other = operands("add", input, other)
     if type(alpha) is not int or alpha != 1:
         other = _scaled(input, other, alpha)
-    _check_shapes(input, other)
     return Add.apply(input, other)
 
 
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """input - alpha·other, with broadcasting (refused on bool, as in torch)."""
-    bools = [_is_bool(v) for v in (input, other)]
-    if any(bools):
+    if _is_bool(input) or _is_bool(other):
+        bools = [_is_bool(v) for v in (input, other)]
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
             "`logical_xor()` operator instead." if all(bools) else
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
             "to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    input, other = promote("sub", input, other)
+    input, other = operands("sub", input, other)
     if type(alpha) is not int or alpha != 1:
         other = _scaled(input, other, alpha)
-    _check_shapes(input, other)
     return Sub.apply(input, other)
 
 
@@ -271,17 +263,16 @@ def _is_bool(value: Any) -> bool:
 
 def mul(input: Any, other: Any) -> Tensor:
     """input·other, with broadcasting."""
-    input, other = promote("mul", input, other)
-    _check_shapes(input, other)
+    input, other = operands("mul", input, other)
     return Mul.apply(input, other)
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """input / other; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (no gradient)."""
-    input, other = promote("div", input, other)
-    _check_shapes(input, other)
+    input, other = operands("div", input, other)
     if rounding_mode is None:
-        if dtypes.result_type(input, other).category != dtypes.FLOAT:
+        tensor = input if isinstance(input, Tensor) else other  # both tensors share one dtype now
+        if tensor.data.dtype.kind != "f":
             input, other = (cast(v, dtypes.DEFAULT_FLOAT) if isinstance(v, Tensor) else float(v)
                             for v in (input, other))
         return Div.apply(input, other)
@@ -342,8 +333,7 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     dtype = dtypes.result_type(input, other)
     if dtype.category == dtypes.BOOL:
         raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
-    input, other = promote("floor_divide", input, other)
-    _check_shapes(input, other)
+    input, other = operands("floor_divide", input, other)
     if dtype.category == dtypes.INT and _has_zero(other):
         raise RuntimeError("ZeroDivisionError")
     return FloorDivide.apply(input, other)
@@ -369,7 +359,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - torch's name
         return cast(pow(cast(input, dtypes.int64), exponent), dtypes.bool_)
     if dtype.category == dtypes.INT and type(exponent) is int and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    _check_shapes(input, exponent)
+    check_broadcast(input, exponent)
     return Pow.apply(input, exponent)
 
 
@@ -377,8 +367,7 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise max of two tensors (nan wins); a tie sends half the gradient to each."""
     check_tensor(input, "maximum")
     check_tensor(other, "maximum", "other")
-    input, other = promote("maximum", input, other)
-    _check_shapes(input, other)
+    input, other = operands("maximum", input, other)
     return Maximum.apply(input, other)
 
 
@@ -386,8 +375,7 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise min of two tensors (nan wins); a tie sends half the gradient to each."""
     check_tensor(input, "minimum")
     check_tensor(other, "minimum", "other")
-    input, other = promote("minimum", input, other)
-    _check_shapes(input, other)
+    input, other = operands("minimum", input, other)
     return Minimum.apply(input, other)
 
 
@@ -402,8 +390,8 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:
         input = Tensor(condition._backend.full((), input, dtype), backend=condition._backend)
     for value in (input, other):
         if isinstance(value, Tensor):
-            _check_shapes(condition, value)
-    _check_shapes(input, other)
+            check_broadcast(condition, value)
+    check_broadcast(input, other)
     return Where.apply(condition, input, other)
 
 
@@ -420,7 +408,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     high = values[-1] if max is not None else None
     for bound in (low, high):
         if isinstance(bound, Tensor):
-            _check_shapes(input, bound)
+            check_broadcast(input, bound)
     return Clamp.apply(input, low, high)
 
 

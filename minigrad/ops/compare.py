@@ -11,12 +11,7 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import broadcast_shapes, check_tensor, promote
-
-
-def _check_shapes(a: Any, b: Any) -> None:
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.shape != b.data.shape:
-        broadcast_shapes(a.data.shape, b.data.shape)
+from ._util import check_broadcast, check_tensor, operands, promote
 
 
 class Compare(Function):
@@ -28,8 +23,7 @@ class Compare(Function):
 
 
 def _compare(op: str, input: Any, other: Any) -> Tensor:
-    input, other = promote(op, input, other)
-    _check_shapes(input, other)
+    input, other = operands(op, input, other)
     return Compare.apply(input, other, op)
 
 
@@ -91,7 +85,7 @@ class Logical(Function):
 def _logical(op: str, input: Tensor, other: Tensor) -> Tensor:
     check_tensor(input, f"logical_{op}")
     check_tensor(other, f"logical_{op}", "other")
-    _check_shapes(input, other)
+    check_broadcast(input, other)
     return Logical.apply(op, input, other)
 
 
@@ -132,7 +126,7 @@ def _bitwise(op: str, input: Any, other: Any) -> Tensor:
             raise NotImplementedError(f"\"bitwise_{op}_cpu\" not implemented for '{value.dtype.name}'")
         if isinstance(value, float):
             raise NotImplementedError(f"\"bitwise_{op}_cpu\" not implemented for 'float32'")
-    _check_shapes(input, other)
+    check_broadcast(input, other)
     return Bitwise.apply(op, input, other)
 
 
