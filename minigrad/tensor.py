@@ -205,13 +205,7 @@ class Tensor:
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False) -> Tensor:
         """This tensor with another dtype and/or device: ``to(dtype)``, ``to(device)``,
         ``to(device, dtype)`` or ``to(other)``; itself when nothing changes (unless ``copy``)."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, dtypes.dtype):
-                dtype = arg
-            else:
-                device = arg
+        dtype, device = to_arguments(args, dtype, device)
         out = self
         if device is not None and backends.get_backend(str(device)) is not self._backend:
             raise NotImplementedError(
@@ -352,6 +346,19 @@ class Tensor:
     def __isub__(self, other: Any) -> Tensor: return _ops.sub_(self, other)
     def __imul__(self, other: Any) -> Tensor: return _ops.mul_(self, other)
     def __itruediv__(self, other: Any) -> Tensor: return _ops.div_(self, other)
+
+
+def to_arguments(args: tuple, dtype: Any, device: Any) -> tuple[Any, Any]:
+    """The dtype and device meant by ``to(...)``'s positional arguments: a dtype, a device, both,
+    or a tensor whose dtype and device to take."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, arg.device
+        elif isinstance(arg, dtypes.dtype):
+            dtype = arg
+        else:
+            device = arg
+    return dtype, device
 
 
 class RemovableHandle:

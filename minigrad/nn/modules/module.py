@@ -17,7 +17,7 @@ import numpy as np
 from ... import dtypes
 from ...autograd import no_grad
 from ...creation import tensor as _tensor
-from ...tensor import RemovableHandle, Tensor
+from ...tensor import RemovableHandle, Tensor, to_arguments
 from ..parameter import Parameter
 
 
@@ -427,13 +427,7 @@ class Module:
     def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
         """Cast floating-point parameters and buffers to ``dtype`` and/or move them to ``device``
         (``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``)."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, dtypes.dtype):
-                dtype = arg
-            else:
-                device = arg
+        dtype, device = to_arguments(args, dtype, device)
         if dtype is not None:
             dtype = dtypes.to_dtype(dtype)
             if not dtype.is_floating_point:
