@@ -135,6 +135,41 @@ def mlp() -> Pair:
     return mlp_step(minigrad), mlp_step(torch)
 
 
+CNN_BATCH = 64
+CNN_SIDE = 28
+
+
+def cnn_step(lib: Any) -> Callable[[], None]:
+    """One training step of the CNN in ``lib`` (minigrad or torch), on a fixed random batch of
+    1×28×28 images (each call trains a little further: its cost does not depend on the values)."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((CNN_BATCH, 1, CNN_SIDE, CNN_SIDE), dtype=np.float32))
+    y = lib.tensor(rng.integers(0, 10, CNN_BATCH))
+    nn = lib.nn
+    model = nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    criterion = nn.CrossEntropyLoss()
+
+    def step() -> None:
+        optimizer.zero_grad()
+        criterion(model(x), y).backward()
+        optimizer.step()
+    return step
+
+
+@workload("cnn", f"Conv2d 1→16 5×5 pad 2, ReLU, MaxPool 2, Conv2d 16→32 5×5 pad 2, ReLU, "
+          f"MaxPool 2, Linear 1568→10, float32, batch {CNN_BATCH} of {CNN_SIDE}×{CNN_SIDE}: "
+          "zero_grad, forward, cross_entropy, backward, SGD step (momentum 0.9)", unit="step",
+          memory=cnn_step)
+def cnn() -> Pair:
+    """A whole training step of a small CNN: im2col convolutions, pooling, their backward."""
+    import torch
+
+    return cnn_step(minigrad), cnn_step(torch)
+
+
 MEMORY_CALLS = 5  # calls of the callable while the peak memory is measured
 
 

@@ -3,8 +3,8 @@
 Computation graphs are built by running minigrad and drawn with ``minigrad.viz`` (DOT files, and
 SVG when Graphviz's ``dot`` is installed); the pictures of chapter 02 are drawn with matplotlib
 from the shapes, values and strides minigrad reports; those of chapters 05 and 06 plot what
-minigrad's optimizers do (and, for 06, torch beside it, when torch is installed). Nothing is drawn
-by hand.
+minigrad's optimizers do (and, for 06 and 07, torch beside it, when torch is installed); chapter
+07's im2col picture draws the columns of minigrad's own ``unfold``. Nothing is drawn by hand.
 """
 
 from __future__ import annotations
@@ -206,8 +206,98 @@ def digits_training_curves(out: Path, epochs: int = 15) -> list[Path]:
     return [path]
 
 
+WINDOW_COLOURS = ("#f4a582", "#fee08b", "#b8e186", "#c2a5cf")
+
+
+def im2col_figure(out: Path) -> list[Path]:
+    """Chapter 07: a 4×4 input, its four 3×3 sliding windows, and the 9×4 columns that
+    ``minigrad.nn.functional.unfold`` makes of them (one column per window)."""
+    x = minigrad.arange(1.0, 17.0).reshape(1, 1, 4, 4)
+    columns = minigrad.nn.functional.unfold(x, kernel_size=3)[0]  # (1·3·3, 4 windows)
+    image = x[0, 0].tolist()
+    fig = plt.figure(figsize=(11, 4.2))
+    grid = fig.add_gridspec(2, 4, width_ratios=[1, 1, 0.35, 1.6])
+    for k in range(columns.shape[1]):
+        ax = fig.add_subplot(grid[k // 2, k % 2])
+        _grid(ax, image, f"fenêtre {k}")
+        top, left = divmod(k, 2)  # the window's top-left pixel (stride 1, 2 windows a row)
+        ax.add_patch(plt.Rectangle((left, 4 - top - 3), 3, 3, facecolor=WINDOW_COLOURS[k],
+                                   edgecolor="black", linewidth=2.5, alpha=0.6))
+    ax = fig.add_subplot(grid[:, 2])
+    ax.annotate("", xy=(0.9, 0.5), xytext=(0.1, 0.5), arrowprops={"arrowstyle": "->", "lw": 2})
+    ax.text(0.5, 0.58, "unfold", ha="center", fontsize=10)
+    ax.axis("off")
+    ax = fig.add_subplot(grid[:, 3])
+    values = columns.tolist()
+    _grid(ax, values, f"unfold(x, 3) : {tuple(columns.shape)}, une colonne par fenêtre")
+    rows = len(values)
+    for k in range(len(values[0])):
+        ax.add_patch(plt.Rectangle((k, 0), 1, rows, facecolor=WINDOW_COLOURS[k], alpha=0.6,
+                                   edgecolor="black", linewidth=1.5))
+    for i in range(rows):
+        ax.text(-0.1, rows - 0.5 - i, f"({i // 3},{i % 3})", ha="right", va="center", fontsize=7,
+                color="#555555")
+    ax.set_xlim(-0.8, len(values[0]) + 0.1)
+    fig.suptitle("im2col : chaque fenêtre 3 × 3 de l'entrée 4 × 4 devient une colonne ; "
+                 "la convolution devient poids (1, 9) @ colonnes (9, 4)", fontsize=10)
+    fig.tight_layout()
+    path = out / "im2col.png"
+    fig.savefig(path, dpi=110, metadata=PNG_METADATA)
+    plt.close(fig)
+    return [path]
+
+
+def small_cnn(lib: Any) -> Any:
+    """Chapter 07's CNN for the 8×8 digits, in ``lib``: 1×8×8 → 8×4×4 → 16×2×2 → 10."""
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10))
+
+
+def cnn_digits_curves(out: Path, epochs: int = 10) -> list[Path]:
+    """Chapter 07: loss and test accuracy of the small CNN on the digits images, both libraries
+    from the same weights, beside chapter 06's 64-32-10 MLP (minigrad)."""
+    pixels, labels = minigrad.datasets.load_digits(images=True)
+    x, y = pixels.numpy().reshape(-1, 1, 8, 8) / np.float32(16), labels.numpy()
+    data = (x[:1500], y[:1500], x[1500:], y[1500:])
+    minigrad.manual_seed(0)
+    model = small_cnn(minigrad)
+    initial = {name: value.detach().numpy().copy() for name, value in model.state_dict().items()}
+    histories = {"CNN, minigrad": _digits_history(minigrad, model, data, epochs)}
+    try:
+        import torch
+    except ImportError:  # the figure then shows minigrad alone
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(1)
+        twin = small_cnn(torch)
+        twin.load_state_dict({name: torch.from_numpy(value) for name, value in initial.items()})
+        histories["CNN, torch"] = _digits_history(torch, twin, data, epochs)
+    mlp = minigrad.nn.Sequential(minigrad.nn.Flatten(), minigrad.nn.Linear(64, 32),
+                                 minigrad.nn.ReLU(), minigrad.nn.Linear(32, 10))
+    histories["MLP du chapitre 06, minigrad"] = _digits_history(minigrad, mlp, data, epochs)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (name, history), style in zip(histories.items(), ("o-", "x--", "s:")):
+        epochs_axis = range(1, len(history) + 1)
+        left.plot(epochs_axis, [h[0] for h in history], style, label=name)
+        right.plot(epochs_axis, [100 * h[1] for h in history], style, label=name)
+    left.set_yscale("log")
+    left.set_title("perte d'entraînement (entropie croisée, moyenne par époque)", fontsize=10)
+    right.set_title("précision sur les 297 chiffres de test (%)", fontsize=10)
+    for ax in (left, right):
+        ax.set_xlabel("époque")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = out / "cnn_chiffres.png"
+    fig.savefig(path, dpi=110, metadata=PNG_METADATA)
+    plt.close(fig)
+    return [path]
+
+
 FIGURES = (neuron_graph, shared_input_graph, broadcasting_figure, strides_figure, optimizer_paths,
-           digits_training_curves)
+           digits_training_curves, im2col_figure, cnn_digits_curves)
 
 
 def main(argv: list[str] | None = None) -> list[Path]:

@@ -109,8 +109,20 @@ class Backend(Protocol):
     def softmax(self, x: Array, axis: int) -> Array: """e^(x - max) / Σ e^(x - max) along axis"""
     def log_softmax(self, x: Array, axis: int) -> Array: """x - max - ln Σ e^(x - max) along axis"""
 
+    # normalisation statistics (fused hot path: batch, layer and group norm)
+    def moments(self, x: Array, axes: tuple[int, ...]) -> tuple[Array, Array]:
+        """mean and biased variance Σ(x - mean)²/n over axes (kept as size 1), computed stably"""
+
     # linear algebra
     def matmul(self, a: Array, b: Array) -> Array: """matrix product with NumPy's (torch's) batching"""
+
+    # convolution (torch's unfold/fold layout): x (N, C, H, W) ↔ columns (N, C·kh·kw, L), where
+    # L = oh·ow sliding blocks in row-major order and column c·kh·kw + i·kw + j holds the pixel under
+    # kernel offset (i, j) of channel c; pairs are (height, width), padding is zeros on both sides
+    def im2col(self, x: Array, kernel_size: tuple[int, int], dilation: tuple[int, int],
+               padding: tuple[int, int], stride: tuple[int, int]) -> Array: """unfold: the sliding blocks of x as columns"""
+    def col2im(self, cols: Array, output_size: tuple[int, int], kernel_size: tuple[int, int],
+               dilation: tuple[int, int], padding: tuple[int, int], stride: tuple[int, int]) -> Array: """fold: columns summed back into an (N, C, *output_size) array (overlaps add up)"""
 
     # shapes and views
     def reshape(self, x: Array, shape: Shape) -> Array: """x with a new shape (a copy when needed)"""
@@ -127,6 +139,28 @@ class Backend(Protocol):
     def take(self, x: Array, index: Array, axis: int) -> Array: """index_select"""
     def gather(self, x: Array, axis: int, index: Array) -> Array: """out[i][j] = x[i][index[i][j]] (axis 1)"""
     def scatter_add(self, x: Array, axis: int, index: Array, src: Array) -> None: """x[i][index[i][j]] += src[i][j], in place"""
+
+    # pooling (hot paths) on (N, C, H, W) arrays; 1-d pools are 2-d pools over a height of 1.
+    # Pairs are (height, width); the caller gives the output size (torch's formula, ceil_mode included).
+    def max_pool2d(self, x: Array, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape,
+                   out_size: Shape) -> tuple[Array, Array]:
+        """max of each window (padding is -inf; the first maximum wins, NaN always wins) and its
+        index, flat over H·W, as int64"""
+    def max_pool2d_backward(self, grad: Array, indices: Array, input_size: Shape) -> Array:
+        """zeros of shape (N, C, *input_size) with grad added at the flat indices (repeats add up)"""
+    def avg_pool2d(self, x: Array, kernel: Shape, stride: Shape, padding: Shape, out_size: Shape,
+                   count_include_pad: bool, divisor_override: int | None) -> Array:
+        """Σ window / divisor (the window's size, padding counted or not, or divisor_override)"""
+    def avg_pool2d_backward(self, grad: Array, input_size: Shape, kernel: Shape, stride: Shape,
+                            padding: Shape, count_include_pad: bool,
+                            divisor_override: int | None) -> Array:
+        """each grad / divisor added to every input position of its window"""
+    def adaptive_avg_pool2d(self, x: Array, out_size: Shape) -> Array:
+        """mean over rows ⌊i·H/out⌋ ≤ h < ⌈(i+1)·H/out⌉ (likewise columns)"""
+    def adaptive_avg_pool2d_backward(self, grad: Array, input_size: Shape) -> Array:
+        """each grad / window size added to every input position of its adaptive window"""
+    def adaptive_max_pool2d(self, x: Array, out_size: Shape) -> tuple[Array, Array]:
+        """max of each adaptive window (the first maximum wins, NaN always wins) and its flat index"""
 
     # optimizer updates (fused hot paths, in place). Scalars are Python floats, cast once to the
     # parameter's dtype; the direction is g = ±grad (minus when maximize) + weight_decay·param.

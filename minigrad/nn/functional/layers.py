@@ -4,6 +4,7 @@ normalize and cosine_similarity, with torch's names, defaults and errors."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Sequence
 
 from ... import dtypes, ops
@@ -210,6 +211,38 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return Dropout.apply(input, float(p))
 
 
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each channel ``input[n, c]`` as a whole with probability ``p`` and scale the rest by
+    1/(1-p) (identity when not training); the mask, of shape (N, C, 1, 1), comes from minigrad's
+    random generator. A 3-D input is read as (N, C, L), with torch's warning."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    check_tensor(input, "dropout2d")
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior and "
+                      "silence this warning, please use dropout instead.", stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+                      "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+                      "is the channel dim.", stacklevel=2)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if p == 1:
+        return apply_inplace(input, lambda x: x * 0) if inplace else input * 0
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type {torch_name(input.dtype)}"
+        )
+    b = input._backend
+    noise_shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    kept = b.compare("ge", b.rand(noise_shape, input.data.dtype), p)
+    mask = Tensor(b.div(b.astype(kept, input.data.dtype), 1 - p), backend=b)
+    return apply_inplace(input, lambda x: x * mask) if inplace else input * mask
+
+
 class VectorNorm(Function):
     """y = (Σ|x|ᵖ)^(1/p) along ``dim`` (kept)    dy/dx = sign(x)·|x|^(p-1)/y^(p-1), 0 where y = 0;
     p = 1: sign(x); p = ∞: split evenly among the largest |x|; p = 0 (count of non-zeros): 0"""
@@ -292,4 +325,4 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return ((x1 / n1) * (x2 / n2)).sum(d)
 
 
-__all__ = ["linear", "embedding", "one_hot", "pad", "dropout", "normalize", "cosine_similarity"]
+__all__ = ["linear", "embedding", "one_hot", "pad", "dropout", "dropout2d", "normalize", "cosine_similarity"]

@@ -23,4 +23,12 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-__all__ = ["Dropout"]
+class Dropout2d(Dropout):
+    """Zero each channel (a whole (H, W) map) with probability ``p`` in training and scale the
+    rest by 1/(1-p)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+__all__ = ["Dropout", "Dropout2d"]
