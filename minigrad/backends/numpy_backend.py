@@ -306,9 +306,12 @@ class NumpyBackend:
         s_n, s_c, s_h, s_w = x.strides
         blocks = np.lib.stride_tricks.as_strided(
             x, (n, c, kh, kw, oh, ow), (s_n, s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w), writeable=False)
-        cols = np.empty(blocks.shape, x.dtype)  # always a fresh copy, never a view of x
-        cols[...] = blocks
-        return cols.reshape(n, c * kh * kw, oh * ow)
+        # A fresh copy (never a view of x), stored kernel-position-major: (C·kh·kw, N, L) in memory,
+        # returned as the (N, C·kh·kw, L) view, so that a convolution's one large matmul over
+        # (C·kh·kw, N·L) needs no second copy.
+        cols = np.empty((c, kh, kw, n, oh, ow), x.dtype)
+        cols[...] = blocks.transpose(1, 2, 3, 0, 4, 5)
+        return cols.reshape(c * kh * kw, n, oh * ow).transpose(1, 0, 2)
 
     def col2im(self, cols: Array, output_size: tuple[int, int], kernel_size: tuple[int, int],
                dilation: tuple[int, int], padding: tuple[int, int], stride: tuple[int, int]) -> Array:
