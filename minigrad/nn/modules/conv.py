@@ -9,14 +9,13 @@ fan_in = weight.size(1)·∏kernel.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from ...creation import empty
 from ...tensor import Tensor
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
+from .linear import default_init_
 from .module import Module
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -70,11 +69,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """Draw W and b again from U(-1/√fan_in, 1/√fan_in) (kaiming_uniform_ with a = √5)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        default_init_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         n = len(self.kernel_size)

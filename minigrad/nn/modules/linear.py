@@ -13,6 +13,16 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def default_init_(weight: Tensor, bias: Tensor | None) -> None:
+    """torch's default for Linear and Conv layers: W from kaiming_uniform_ with a = √5, which is
+    U(-1/√fan_in, 1/√fan_in), and b from U(-1/√fan_in, 1/√fan_in)."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Identity(Module):
     """Returns its input unchanged (its arguments are ignored, as in torch)."""
 
@@ -45,11 +55,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """Draw W and b again from torch's default distributions."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        default_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         """y = x Wᵀ + b"""
