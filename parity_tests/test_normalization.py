@@ -18,7 +18,7 @@ import pytest
 import torch
 import torch.nn as tnn
 import torch.nn.functional as TF
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -39,6 +39,16 @@ def parameters(rng: np.random.Generator, shape: tuple[int, ...], dtype: type,
                present: tuple[bool, ...]) -> list[np.ndarray | None]:
     """Continuous random weight/bias arrays (None where absent)."""
     return [rng.uniform(-2, 2, shape).astype(dtype) if p else None for p in present]
+
+
+def float32_cancels(x: np.ndarray, groups: np.ndarray, eps: float) -> bool:
+    """Whether a float32 input has a constant group (σ² = 0) under a small ε. Such groups are
+    compared in float64 only: in float32, y = x·scale + shift cancels two terms of size
+    |μ·γ|/√ε (316·|μ·γ| for ε = 1e-5), and so does the gradient; their rounding (torch's differs,
+    it uses FMA) reaches 3e-5 there, which is an error of neither library."""
+    if x.dtype != np.float32 or eps >= 0.1 or groups.size == 0:
+        return False
+    return bool((np.ptp(groups, axis=1) == 0).any())
 
 
 def check_with_optional(mine, theirs, x: np.ndarray, extras: list[np.ndarray | None], seed: int,
@@ -75,6 +85,7 @@ def test_batch_norm_training(backend: str, data: st.DataObject, dtype: type, lay
     """Batch statistics: output, gradients of x, weight and bias, double backward (float64)."""
     shape = data.draw(batch_shapes())
     x = data.draw(grid_arrays(dtype, shape))
+    assume(not float32_cancels(x, np.moveaxis(x, 1, 0).reshape(shape[1], -1), eps))
     extras = parameters(np.random.default_rng(seed), (shape[1],), dtype, affine)
     # torch gets a contiguous copy: on CPU it doubles the input gradient of a batch of 1 stored
     # channels-last (strides (1, 1, C, C) for (1, C, 1, W)); see test_torch_channels_last_bug.
@@ -160,6 +171,7 @@ def test_batchnorm_module_train_then_eval(backend: str, data: st.DataObject, dty
     n = math.prod(shape) // channels
     for step in range(3):
         x = data.draw(grid_arrays(dtype, shape))
+        assume(not float32_cancels(x, np.moveaxis(x, 1, 0).reshape(channels, -1), mine.eps))
         upstream = rng.standard_normal(shape).astype(dtype)
         xm, xt = leaf_pair(x)
         out_m, out_t = mine(xm), theirs(xt)
@@ -230,6 +242,7 @@ def test_layer_norm(backend: str, data: st.DataObject, dtype: type, layout: str,
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
     normalized = shape[len(shape) - data.draw(st.integers(1, len(shape))):]
     x = data.draw(grid_arrays(dtype, shape))
+    assume(not float32_cancels(x, x.reshape(-1, math.prod(normalized)), eps))
     extras = parameters(np.random.default_rng(seed), normalized, dtype, affine)
     check_with_optional(lambda t, w, b: F.layer_norm(t, normalized, w, b, eps),
                         lambda t, w, b: TF.layer_norm(t, normalized, w, b, eps),
@@ -248,6 +261,7 @@ def test_group_norm(backend: str, data: st.DataObject, dtype: type, layout: str,
     if shape[0] * per_group * math.prod(spatial) == 1:  # torch refuses it: see ERRORS
         shape = (2, *shape[1:])
     x = data.draw(grid_arrays(dtype, shape))
+    assume(not float32_cancels(x, x.reshape(-1, per_group * math.prod(spatial)), eps))
     extras = parameters(np.random.default_rng(seed), (shape[1],), dtype, affine)
     check_with_optional(lambda t, w, b: F.group_norm(t, groups, w, b, eps),
                         lambda t, w, b: TF.group_norm(t, groups, w, b, eps),
