@@ -148,6 +148,24 @@ def optimizer_paths(out: Path, steps: int = 40) -> list[Path]:
     return [path]
 
 
+def _training_curves(histories: dict, legend_size: int | None) -> Any:
+    """Loss (log scale) and test accuracy per epoch, one curve per entry of ``histories``."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (name, history), style in zip(histories.items(), ("o-", "x--", "s:")):
+        epochs_axis = range(1, len(history) + 1)
+        left.plot(epochs_axis, [h[0] for h in history], style, label=name)
+        right.plot(epochs_axis, [100 * h[1] for h in history], style, label=name)
+    left.set_yscale("log")
+    left.set_title("perte d'entraînement (entropie croisée, moyenne par époque)", fontsize=10)
+    right.set_title("précision sur les 297 chiffres de test (%)", fontsize=10)
+    for ax in (left, right):
+        ax.set_xlabel("époque")
+        ax.legend(fontsize=legend_size)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def _digits_history(lib: Any, model: Any, data: tuple[np.ndarray, ...], epochs: int) -> list[list[float]]:
     """Train ``model`` (of ``lib``) on the digits with Adam; [train loss, test accuracy] per epoch."""
     x_train, y_train, x_test, y_test = (lib.tensor(a) for a in data)
@@ -187,19 +205,7 @@ def digits_training_curves(out: Path, epochs: int = 15) -> list[Path]:
         twin = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
         twin.load_state_dict({name: torch.from_numpy(value) for name, value in initial.items()})
         histories["torch"] = _digits_history(torch, twin, data, epochs)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for (name, history), style in zip(histories.items(), ("o-", "x--")):
-        epochs_axis = range(1, len(history) + 1)
-        left.plot(epochs_axis, [h[0] for h in history], style, label=name)
-        right.plot(epochs_axis, [100 * h[1] for h in history], style, label=name)
-    left.set_yscale("log")
-    left.set_title("perte d'entraînement (entropie croisée, moyenne par époque)", fontsize=10)
-    right.set_title("précision sur les 297 chiffres de test (%)", fontsize=10)
-    for ax in (left, right):
-        ax.set_xlabel("époque")
-        ax.legend()
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fig = _training_curves(histories, legend_size=None)
     path = out / "chiffres_entrainement.png"
     fig.savefig(path, dpi=110, metadata=PNG_METADATA)
     plt.close(fig)
@@ -277,19 +283,7 @@ def cnn_digits_curves(out: Path, epochs: int = 10) -> list[Path]:
     mlp = minigrad.nn.Sequential(minigrad.nn.Flatten(), minigrad.nn.Linear(64, 32),
                                  minigrad.nn.ReLU(), minigrad.nn.Linear(32, 10))
     histories["MLP du chapitre 06, minigrad"] = _digits_history(minigrad, mlp, data, epochs)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for (name, history), style in zip(histories.items(), ("o-", "x--", "s:")):
-        epochs_axis = range(1, len(history) + 1)
-        left.plot(epochs_axis, [h[0] for h in history], style, label=name)
-        right.plot(epochs_axis, [100 * h[1] for h in history], style, label=name)
-    left.set_yscale("log")
-    left.set_title("perte d'entraînement (entropie croisée, moyenne par époque)", fontsize=10)
-    right.set_title("précision sur les 297 chiffres de test (%)", fontsize=10)
-    for ax in (left, right):
-        ax.set_xlabel("époque")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fig = _training_curves(histories, legend_size=8)
     path = out / "cnn_chiffres.png"
     fig.savefig(path, dpi=110, metadata=PNG_METADATA)
     plt.close(fig)
