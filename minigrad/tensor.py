@@ -207,11 +207,10 @@ class Tensor:
         ``to(device, dtype)`` or ``to(other)``; itself when nothing changes (unless ``copy``)."""
         dtype, device = to_arguments(args, dtype, device)
         out = self
-        if device is not None and backends.get_backend(str(device)) is not self._backend:
-            raise NotImplementedError(
-                f"moving a tensor from backend {self._backend.name!r} to {str(device)!r}: "
-                "minigrad has a single backend so far"
-            )
+        if device is not None:
+            target = backends.get_backend(str(device))
+            if target is not self._backend:
+                out = _ops.ToBackend.apply(out, target)
         if dtype is not None:
             out = _ops.cast(out, dtypes.to_dtype(dtype))
         if copy and out is self:

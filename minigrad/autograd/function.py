@@ -200,6 +200,7 @@ class Function(Node):
         if record:
             ctx.needs_input_grad = tuple(needs)
         result = cls.forward(ctx, *arrays)
+        backend = ctx.backend  # forward may change it (ToBackend moves data to another backend)
         if type(result) is tuple:
             outputs = tuple(Tensor(r, record and r.dtype.kind == "f", backend) for r in result)
         else:

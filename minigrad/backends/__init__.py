@@ -7,6 +7,7 @@ the backend it was created on; ``t.to(name)`` moves it.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -14,7 +15,17 @@ from typing import Callable, Iterator
 from .base import Backend
 from .numpy_backend import NumpyBackend
 
+
+
+def _numba_backend() -> Backend:
+    """The numba backend, imported only when first asked for (importing Numba takes time)."""
+    from .numba_backend import NumbaBackend
+    return NumbaBackend()
+
+
 _FACTORIES: dict[str, Callable[[], Backend]] = {"numpy": NumpyBackend}
+if importlib.util.find_spec("numba") is not None:
+    _FACTORIES["numba"] = _numba_backend
 _INSTANCES: dict[str, Backend] = {}
 _ALIASES = {"cpu": "numpy"}
 _seed: int | None = None

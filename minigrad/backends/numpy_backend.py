@@ -14,13 +14,15 @@ import numpy as np
 
 from .base import Array, Axis, Shape
 from .numpy_nn import NumpyNeuralNetKernels
+from .numpy_norm import NumpyNormKernels
+from .numpy_optim import NumpyOptimizerKernels
 
 # torch computes inf and nan silently; NumPy warns. Silence the warnings raised from this module
 # (a filter costs nothing when nothing is raised, unlike np.errstate around each call).
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=__name__)
 
 
-class NumpyBackend(NumpyNeuralNetKernels):
+class NumpyBackend(NumpyNeuralNetKernels, NumpyNormKernels, NumpyOptimizerKernels):
     """NumPy arrays on the host."""
 
     name = "numpy"

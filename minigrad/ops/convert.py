@@ -1,4 +1,5 @@
-"""Changing a tensor's dtype, differentiably: the gradient goes back in the original dtype."""
+"""Changing a tensor's dtype or backend, differentiably: the gradient goes back in the original
+dtype, to the original backend."""
 
 from __future__ import annotations
 
@@ -20,3 +21,20 @@ class Cast(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
         return Cast.apply(grad, ctx.source), None
+
+
+class ToBackend(Function):
+    """y = x on another backend    dL/dx = dL/dy moved back to x's backend
+
+    Between two host backends (``numpy`` and ``numba`` both hold NumPy arrays) the data is not
+    copied: y shares x's memory, as a view does. The output lives on the target backend because
+    ``forward`` makes it ``ctx.backend``."""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, target: Any) -> Any:
+        ctx.source, ctx.backend = ctx.backend, target
+        return target.as_array(ctx.source.to_numpy(x))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        return ToBackend.apply(grad, ctx.source), None
