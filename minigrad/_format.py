@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from . import backends
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -54,7 +56,7 @@ def tensor_repr(tensor: Tensor) -> str:
         body = _body(values)
     if tensor.dtype.name not in ("float32", "int64", "bool"):
         extras.append(f"dtype=minigrad.{tensor.dtype.name}")
-    if tensor._backend.name != "numpy":
+    if tensor._backend is not backends.get_backend():  # as torch: shown off the default device
         extras.append(f"device='{tensor._backend.name}'")
     if tensor.grad_fn is not None:
         extras.append(f"grad_fn=<{tensor.grad_fn.name()}>")

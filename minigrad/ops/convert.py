@@ -27,8 +27,10 @@ class ToBackend(Function):
     """y = x on another backend    dL/dx = dL/dy moved back to x's backend
 
     Between two host backends (``numpy`` and ``numba`` both hold NumPy arrays) the data is not
-    copied: y shares x's memory, as a view does. The output lives on the target backend because
-    ``forward`` makes it ``ctx.backend``."""
+    copied: y is a view of x (same memory, same version counter). The output lives on the target
+    backend because ``forward`` makes it ``ctx.backend``."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx: Function, x: Any, target: Any) -> Any:

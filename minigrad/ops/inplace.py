@@ -152,8 +152,11 @@ def fill_(input: Tensor, value: Any) -> Tensor:
 
 
 def copy_(input: Tensor, src: Any) -> Tensor:
-    """input takes the values of ``src``, broadcast to its shape and cast to its dtype."""
+    """input takes the values of ``src``, broadcast to its shape and cast to its dtype (and moved
+    to its backend: ``copy_`` is the one op that takes a tensor from another device, as in torch)."""
     check_number(src, "copy_", "other")
+    if isinstance(src, Tensor) and src._backend is not input._backend:
+        src = src.to(input.device)
     return apply_inplace(input, lambda t: Copy.apply(t, src), src)
 
 

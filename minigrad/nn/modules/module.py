@@ -416,7 +416,8 @@ class Module:
                 for param in module._parameters.values():
                     if param is None:
                         continue
-                    param.data = convert(param).data
+                    moved = convert(param)
+                    param.data, param._backend = moved.data, moved._backend
                     if param.grad is not None:
                         param.grad = convert(param.grad)
                 for name, buffer in module._buffers.items():
