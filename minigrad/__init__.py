@@ -17,7 +17,7 @@ from .dtypes import dtype, float32, float64, int64
 from .generator import Generator
 from .ops import *  # noqa: F401,F403
 
-from . import datasets, nn, optim, utils  # noqa: E402 - they build on everything above
+from . import cuda, datasets, nn, optim, utils  # noqa: E402 - they build on everything above
 from .serialization import *  # noqa: E402,F401,F403
 
 float = float32  # noqa: A001 - torch.float is float32

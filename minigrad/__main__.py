@@ -34,8 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     demo_line.add_arguments(fit)
     fit.set_defaults(run=demo_line.run)
     timing = commands.add_parser("bench", help="time minigrad against torch, workload by workload",
-                                 description="Time minigrad and torch on the same workloads, "
-                                             "interleaved in one process; report the ratio.")
+                                 description="Time torch and each minigrad backend on the same "
+                                             "workloads, interleaved in one process; report the "
+                                             "ratios to torch and to the numpy backend.")
     bench.add_arguments(timing)
     timing.set_defaults(run=bench.run)
     argv = sys.argv[1:] if argv is None else list(argv)

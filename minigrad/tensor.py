@@ -209,8 +209,9 @@ class Tensor:
         out = self
         if device is not None:
             target = backends.get_backend(str(device))
-            if target is not self._backend:
-                out = _ops.ToBackend.apply(out, target)
+            if target is not self._backend:  # a view between host backends, else a copy
+                same_memory = target.array_type is self._backend.array_type
+                out = (_ops.ToBackend if same_memory else _ops.CopyToBackend).apply(out, target)
         if dtype is not None:
             out = _ops.cast(out, dtypes.to_dtype(dtype))
         if copy and out is self:
@@ -238,8 +239,21 @@ class Tensor:
         return self.to(other.dtype)
 
     def cpu(self) -> Tensor:
-        """This tensor on the host (it already is: minigrad has host backends only so far)."""
-        return self
+        """This tensor on the host: itself when it is there, else a copy on the default backend
+        when that one is a host backend, else on ``numpy``."""
+        host = backends.get_backend("numpy")
+        if self._backend.array_type is host.array_type:
+            return self
+        default = backends._default
+        return self.to((default if default.array_type is host.array_type else host).name)
+
+    def cuda(self) -> Tensor:
+        """This tensor on the GPU (a copy, unless it is there already)."""
+        return self.to("cuda")
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._backend.name == "cuda"
 
     # leaving minigrad
     def item(self) -> float | int | bool:
@@ -255,7 +269,11 @@ class Tensor:
         return self._backend.to_numpy(self.data).tolist()
 
     def numpy(self) -> Any:
-        """The values as a NumPy array (refused while the tensor requires grad, as in torch)."""
+        """The values as a NumPy array (refused on the GPU and while the tensor requires grad,
+        as in torch)."""
+        if self._backend.array_type is not backends.get_backend("numpy").array_type:
+            raise TypeError(f"can't convert {self.device}:0 device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
         if self._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."

@@ -62,7 +62,7 @@ def expect_torch_error(case: Callable[[Any], Any], same_message: bool = True) ->
 def to_numpy(value: Any) -> np.ndarray:
     """A NumPy copy of a minigrad tensor, a torch tensor or an array."""
     if isinstance(value, minigrad.Tensor):
-        return np.array(value.detach().numpy())
+        return np.array(value.detach().cpu().numpy())
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy(force=True).copy()
     return np.asarray(value)

@@ -1,8 +1,6 @@
-"""The main job and the benchmark: ``minigrad fit-line`` trains as torch does; ``bench`` runs."""
+"""The line fit: ``minigrad fit-line`` trains as torch does and prints the five steps."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
@@ -39,14 +37,3 @@ def test_fit_line_command_prints_the_five_steps(backend: str, capsys: pytest.Cap
     assert f"{len(torch_graph)} nodes" in out, "the graph printed differs in size from torch's"
     assert "AccumulateGrad(w)" in out
     assert "largest difference minigrad - torch" in out
-
-
-def test_bench_json_reports_the_chain(backend: str, capsys: pytest.CaptureFixture) -> None:
-    """``minigrad bench --json`` gives per-op medians and their ratio for the chain workload."""
-    assert main(["bench", "--workload", "chain", "--repeat", "2", "--json",
-                 "--backend", backend]) == 0
-    report = json.loads(capsys.readouterr().out)
-    (chain,) = report["results"]
-    assert report["backend"] == backend and chain["count"] == 300 and chain["repeat"] == 2
-    ratio = chain["minigrad"]["median_s"] / chain["torch"]["median_s"]
-    assert chain["ratio"] == pytest.approx(ratio) and ratio > 0

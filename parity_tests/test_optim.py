@@ -131,14 +131,16 @@ def numpy_state_dict(state_dict: dict) -> dict:
             "param_groups": copy.deepcopy(state_dict["param_groups"])}
 
 
-def assert_same_state_dict(mine: dict, theirs: dict) -> None:
-    """Same groups (options and indices), same state keys, state tensors equal within tolerance."""
+def assert_same_state_dict(mine: dict, theirs: dict, steps: int = 1) -> None:
+    """Same groups (options and indices), same state keys, state tensors equal within tolerance
+    (growing as √steps after ``steps`` steps: see ``test_trajectory``)."""
     assert mine["param_groups"] == theirs["param_groups"]
     assert sorted(mine["state"]) == sorted(theirs["state"])
     for index, state in theirs["state"].items():
         assert sorted(mine["state"][index]) == sorted(state)
         for key, value in state.items():
-            assert_close(mine["state"][index][key], value, what=f"state[{index}][{key!r}]")
+            assert_close(mine["state"][index][key], value, "reduction", n=steps,
+                         what=f"state[{index}][{key!r}]")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -172,17 +174,22 @@ def test_trajectory(backend: str, name: str, data: st.DataObject, dtype: type, s
             opt_t.add_param_group(theirs.groups(group, True)[1])
         if step == reload_at:
             state_dict = opt_t.state_dict()
-            assert_same_state_dict(opt_m.state_dict(), state_dict)
+            assert_same_state_dict(opt_m.state_dict(), state_dict, step)
             saved = opt_m.state_dict() if reload_from == "minigrad" else numpy_state_dict(state_dict)
             opt_m = mine.cls(mine.groups(defaults, len(opt_m.param_groups) == 2), **defaults)
             opt_m.load_state_dict(saved)
         loss_m = mine.step(opt_m, set_to_none, closure)
         loss_t = theirs.step(opt_t, set_to_none, closure)
         assert_close(loss_m, loss_t, "reduction", n=20, what=f"loss at step {step}")
+        # Each step's gradient comes through the loss's sums, which round in another order than
+        # torch's, and every step starts from the last one's parameters: float32 differences of an
+        # ulp per step compound, like a sum of `step` roundings (RMSprop, dividing by √s with a
+        # tiny eps, amplifies them most), so the tolerance grows as √step.
         for key in SHAPES:
-            assert_close(mine.params[key], theirs.params[key], what=f"{key} after step {step}")
+            assert_close(mine.params[key], theirs.params[key], "reduction", n=step,
+                         what=f"{key} after step {step}")
     assert mine.params["unused"].grad is None and theirs.params["unused"].grad is None
-    assert_same_state_dict(opt_m.state_dict(), opt_t.state_dict())
+    assert_same_state_dict(opt_m.state_dict(), opt_t.state_dict(), STEPS)
     assert repr(opt_m) == repr(opt_t)
 
 

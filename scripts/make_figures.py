@@ -4,7 +4,8 @@ Computation graphs are built by running minigrad and drawn with ``minigrad.viz``
 SVG when Graphviz's ``dot`` is installed); the pictures of chapter 02 are drawn with matplotlib
 from the shapes, values and strides minigrad reports; those of chapters 05 and 06 plot what
 minigrad's optimizers do (and, for 06 and 07, torch beside it, when torch is installed); chapter
-07's im2col picture draws the columns of minigrad's own ``unfold``. Nothing is drawn by hand.
+07's im2col picture draws the columns of minigrad's own ``unfold``; chapter 08's chart plots the
+results that ``minigrad bench --json`` recorded. Nothing is drawn by hand.
 """
 
 from __future__ import annotations
@@ -290,8 +291,65 @@ def cnn_digits_curves(out: Path, epochs: int = 10) -> list[Path]:
     return [path]
 
 
+BENCH_RESULTS = ROOT / "chapters" / "figures" / "bench_results.json"
+"""Recorded by ``python -m minigrad bench --json > chapters/figures/bench_results.json``."""
+
+
+def bench_ratios_chart(out: Path, results: Path = BENCH_RESULTS) -> list[Path]:
+    """Chapter 08: each backend's median time over torch's, per workload (log scale), with the
+    backend's min–max over torch's median as whiskers and torch's own min–max as a grey band,
+    from the results ``minigrad bench --json`` recorded; nothing when there are none yet."""
+    import json
+    import sys
+
+    from matplotlib import ticker
+
+    if not results.is_file():
+        print(f"bench_ratios_chart: {results} not found; record it with "
+              f"python -m minigrad bench --json > {results}", file=sys.stderr)
+        return []
+    report = json.loads(results.read_text(encoding="utf-8"))
+    workloads, backends = report["results"], report["backends"]
+    width = 0.8 / len(backends)
+    fig, ax = plt.subplots(figsize=(1.5 * len(workloads) + 2.5, 4.8))
+    for i, work in enumerate(workloads):
+        torch_times = work["times"]["torch"]
+        base = torch_times["median_s"]
+        ax.fill_between([i - 0.45, i + 0.45], torch_times["min_s"] / base, torch_times["max_s"] / base,
+                        color="#dddddd", zorder=0, label="torch : min–max" if i == 0 else None)
+        if "target" in work:
+            ax.hlines(work["target"]["max_ratio_to_torch"], i - 0.45, i + 0.45, colors="black",
+                      linestyles="dotted", label="objectif (numba)" if i == 0 else None)
+    for k, backend in enumerate(backends):
+        xs = [i + (k - (len(backends) - 1) / 2) * width for i in range(len(workloads))]
+        ratios = [work["ratio_to_torch"][backend] for work in workloads]
+        spread = [[r - work["times"][backend]["min_s"] / work["times"]["torch"]["median_s"]
+                   for r, work in zip(ratios, workloads)],
+                  [work["times"][backend]["max_s"] / work["times"]["torch"]["median_s"] - r
+                   for r, work in zip(ratios, workloads)]]
+        bars = ax.bar(xs, [r - 1 for r in ratios], width, bottom=1, label=backend,
+                      yerr=spread, error_kw={"elinewidth": 1, "capsize": 2})  # from 1 up or down
+        ax.bar_label(bars, labels=[f"{r:.2g}×" for r in ratios], fontsize=8, padding=2)
+    ax.axhline(1.0, color="black", linewidth=1, label="torch")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}×"))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set_xticks(range(len(workloads)), [work["workload"] for work in workloads])
+    ax.set_ylabel("temps médian / celui de torch\n(échelle log ; sous 1 : plus rapide)")
+    machine = report["machine"]
+    ax.set_title(f"minigrad face à torch {machine['torch']} : {machine['cpu']}, "
+                 f"{machine['cores']} cœurs, numba {machine['numba']}", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = out / "bench_ratios.png"
+    fig.savefig(path, dpi=110, metadata=PNG_METADATA)
+    plt.close(fig)
+    return [path]
+
+
 FIGURES = (neuron_graph, shared_input_graph, broadcasting_figure, strides_figure, optimizer_paths,
-           digits_training_curves, im2col_figure, cnn_digits_curves)
+           digits_training_curves, im2col_figure, cnn_digits_curves, bench_ratios_chart)
 
 
 def main(argv: list[str] | None = None) -> list[Path]:

@@ -23,11 +23,39 @@ def _numba_backend() -> Backend:
     return NumbaBackend()
 
 
+CUDA_HELP = ("the cuda backend needs Numba's CUDA support and an NVIDIA GPU: install it with "
+             "`pip install -e \".[cuda]\"`; without a GPU, run the same kernels in Numba's CUDA "
+             "simulator by setting NUMBA_ENABLE_CUDASIM=1 before starting Python")
+
+
+def cuda_may_work() -> bool:
+    """Whether the cuda backend can be offered, decided without importing Numba: Numba is
+    installed and either the simulator is asked for or an NVIDIA driver is loaded."""
+    return (importlib.util.find_spec("numba") is not None
+            and (os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+                 or os.path.exists("/proc/driver/nvidia/version")))
+
+
+def _cuda_backend() -> Backend:
+    """The cuda backend, imported only when first asked for; RuntimeError without a GPU."""
+    try:
+        from numba import cuda
+        usable = cuda.is_available()
+    except ImportError:
+        usable = False
+    if not usable:
+        raise RuntimeError(f"CUDA is not available: {CUDA_HELP}")
+    from .cuda_backend import CudaBackend
+    return CudaBackend()
+
+
 _FACTORIES: dict[str, Callable[[], Backend]] = {"numpy": NumpyBackend}
 if importlib.util.find_spec("numba") is not None:
     _FACTORIES["numba"] = _numba_backend
+    _FACTORIES["cuda"] = _cuda_backend
+_CUDA_LISTED = cuda_may_work()  # decided once, as Numba reads NUMBA_ENABLE_CUDASIM once
 _INSTANCES: dict[str, Backend] = {}
-_ALIASES = {"cpu": "numpy"}
+_ALIASES = {"cpu": "numpy", "cuda:0": "cuda"}
 _seed: int | None = None
 
 
@@ -37,8 +65,8 @@ def register_backend(name: str, factory: Callable[[], Backend]) -> None:
 
 
 def available_backends() -> list[str]:
-    """The names ``set_backend`` accepts."""
-    return list(_FACTORIES)
+    """The names of the backends that can run here (``cuda`` with a GPU or the simulator)."""
+    return [name for name in _FACTORIES if name != "cuda" or _CUDA_LISTED]
 
 
 def get_backend(name: str | None = None) -> Backend:
@@ -47,6 +75,8 @@ def get_backend(name: str | None = None) -> Backend:
         return _default
     name = _ALIASES.get(str(name), str(name))
     if name not in _INSTANCES:
+        if name == "cuda" and name not in _FACTORIES:
+            raise RuntimeError(f"CUDA is not available: {CUDA_HELP}")
         if name not in _FACTORIES:
             known = ", ".join(repr(n) for n in _FACTORIES)
             raise RuntimeError(f"unknown minigrad backend {name!r}; known backends are {known}")

@@ -65,6 +65,7 @@ class Backend(Protocol):
     def cos(self, x: Array) -> Array: """cos x"""
     def tanh(self, x: Array) -> Array: """tanh x"""
     def sigmoid(self, x: Array) -> Array: """1/(1+e^-x), without overflow"""
+    def relu(self, x: Array) -> Array: """max(x, 0): nan stays nan, as in torch"""
     def floor(self, x: Array) -> Array: """⌊x⌋"""
     def trunc(self, x: Array) -> Array: """x rounded toward zero"""
     def logical_not(self, x: Array) -> Array: """not x, as bool"""
@@ -72,7 +73,7 @@ class Backend(Protocol):
     # fused activation gradients: the incoming gradient times the derivative, from the output y
     def tanh_backward(self, grad: Array, y: Array) -> Array: """grad·(1 - y²)"""
     def sigmoid_backward(self, grad: Array, y: Array) -> Array: """grad·y·(1 - y)"""
-    def relu_backward(self, grad: Array, y: Array) -> Array: """grad where y > 0, else 0"""
+    def relu_backward(self, grad: Array, y: Array) -> Array: """0 where y <= 0, else grad (nan y passes grad)"""
 
     # special functions for the activations (nn.functional)
     def expm1(self, x: Array) -> Array: """eˣ - 1, accurate for small x"""
@@ -108,10 +109,22 @@ class Backend(Protocol):
     # softmax family (fused hot paths: one pass per row in the kernels; a 0-dim x is one row)
     def softmax(self, x: Array, axis: int) -> Array: """e^(x - max) / Σ e^(x - max) along axis"""
     def log_softmax(self, x: Array, axis: int) -> Array: """x - max - ln Σ e^(x - max) along axis"""
+    def cross_entropy_forward(self, x: Array, target: Array, picked: Array) -> tuple[Array, Array, Array]:
+        """(picked·(ln s - (x[n, target] - m)), m, ln s) per row of x (N, C); m = max, s = Σ e^(x - m); loss 0 where target < 0 (ignored)"""
+    def cross_entropy_backward(self, x: Array, target: Array, row_max: Array, log_sum: Array, scale: Array) -> Array:
+        """(e^((x - m) - ln s) - onehot(target))·scale per row of x (N, C), from the forward's m and ln s; no onehot where target < 0"""
 
     # normalisation statistics (fused hot path: batch, layer and group norm)
     def moments(self, x: Array, axes: tuple[int, ...]) -> tuple[Array, Array]:
         """mean and biased variance Σ(x - mean)²/n over axes (kept as size 1), computed stably"""
+    def scale_shift(self, x: Array, scale: Array, shift: Array, axes: tuple[int, ...]) -> Array:
+        """x·scale + shift (two roundings, as torch), scale and shift broadcast along axes"""
+    def normalize_backward(self, grad: Array, x: Array, mean: Array, rstd: Array,
+                           weight: Array | None, axes: tuple[int, ...],
+                           param_shape: tuple[int, ...] | None,
+                           needs: tuple[bool, bool, bool]) -> tuple[Array | None, ...]:
+        """with x̂ = (x - mean)·rstd, h = grad·weight·rstd and means over axes: (h - mean(h) -
+        x̂·mean(h·x̂), Σ grad·x̂, Σ grad), the last two summed to param_shape; None where not needs"""
 
     # linear algebra
     def matmul(self, a: Array, b: Array) -> Array: """matrix product with NumPy's (torch's) batching"""

@@ -57,8 +57,10 @@ class NumpyNeuralNetKernels:
         complement = 1.0 - np.exp(-w * w) * _horner(_ERFC_P, w) / _horner(_ERFC_Q, w)
         return np.copysign(np.where(z < 0.5, series, complement), x).astype(x.dtype, copy=False)
 
-    # convolution: im2col is one strided view of the padded input and one copy; col2im adds the
-    # columns of each kernel offset (a loop over the kh·kw offsets, vectorised over everything else)
+    # convolution. Both kernels work channel-major, on (C, N, H, W): the columns are stored
+    # kernel-position-major, (C·kh·kw, N, L) in memory, returned as the (N, C·kh·kw, L) view, so
+    # that a convolution's one large matmul over (C·kh·kw, N·L) needs no second copy. Each one
+    # loops over the kh·kw kernel offsets, vectorised over everything else.
     @staticmethod
     def _blocks(size: tuple[int, int], kernel_size: tuple[int, int], dilation: tuple[int, int],
                 padding: tuple[int, int], stride: tuple[int, int]) -> tuple[int, int]:
@@ -66,37 +68,42 @@ class NumpyNeuralNetKernels:
         return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
                      for n, k, d, p, s in zip(size, kernel_size, dilation, padding, stride))
 
+    @staticmethod
+    def _at_offset(image: Array, i: int, j: int, blocks: tuple[int, int],
+                   stride: tuple[int, int]) -> Array:
+        """The pixel at offset (i, j) (already dilated) of every sliding block of (..., H, W)."""
+        (oh, ow), (sh, sw) = blocks, stride
+        return image[..., i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+
     def im2col(self, x: Array, kernel_size: tuple[int, int], dilation: tuple[int, int],
                padding: tuple[int, int], stride: tuple[int, int]) -> Array:
         n, c, h, w = x.shape
-        (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_size, dilation, padding, stride
-        oh, ow = self._blocks((h, w), kernel_size, dilation, padding, stride)
+        (kh, kw), (dh, dw), (ph, pw) = kernel_size, dilation, padding
+        blocks = self._blocks((h, w), kernel_size, dilation, padding, stride)
+        image = x.transpose(1, 0, 2, 3)  # (C, N, H, W), zero-padded if needed
         if ph or pw:
-            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-        s_n, s_c, s_h, s_w = x.strides
-        blocks = np.lib.stride_tricks.as_strided(
-            x, (n, c, kh, kw, oh, ow), (s_n, s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w), writeable=False)
-        # A fresh copy (never a view of x), stored kernel-position-major: (C·kh·kw, N, L) in memory,
-        # returned as the (N, C·kh·kw, L) view, so that a convolution's one large matmul over
-        # (C·kh·kw, N·L) needs no second copy.
-        cols = np.empty((c, kh, kw, n, oh, ow), x.dtype)
-        cols[...] = blocks.transpose(1, 2, 3, 0, 4, 5)
-        return cols.reshape(c * kh * kw, n, oh * ow).transpose(1, 0, 2)
+            image = np.zeros((c, n, h + 2 * ph, w + 2 * pw), x.dtype)
+            image[:, :, ph:ph + h, pw:pw + w] = x.transpose(1, 0, 2, 3)
+        cols = np.empty((c, kh, kw, n) + blocks, x.dtype)  # a fresh copy, never a view of x
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, i, j] = self._at_offset(image, i * dh, j * dw, blocks, stride)
+        return cols.reshape(c * kh * kw, n, blocks[0] * blocks[1]).transpose(1, 0, 2)
 
     def col2im(self, cols: Array, output_size: tuple[int, int], kernel_size: tuple[int, int],
                dilation: tuple[int, int], padding: tuple[int, int], stride: tuple[int, int]) -> Array:
         n = cols.shape[0]
-        (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_size, dilation, padding, stride
-        h, w = output_size
-        oh, ow = self._blocks(output_size, kernel_size, dilation, padding, stride)
+        (kh, kw), (dh, dw), (ph, pw), (h, w) = kernel_size, dilation, padding, output_size
+        blocks = self._blocks(output_size, kernel_size, dilation, padding, stride)
         c = cols.shape[1] // (kh * kw)
-        blocks = cols.reshape(n, c, kh, kw, oh, ow)
-        out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), cols.dtype)
+        # a view when cols is stored kernel-position-major (as im2col and the conv's matmul leave it)
+        by_offset = cols.transpose(1, 0, 2).reshape((c, kh, kw, n) + blocks)
+        image = np.zeros((c, n, h + 2 * ph, w + 2 * pw), cols.dtype)
         for i in range(kh):
             for j in range(kw):
-                out[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                    j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[:, :, i, j]
-        return np.ascontiguousarray(out[:, :, ph:ph + h, pw:pw + w]) if ph or pw else out
+                window = self._at_offset(image, i * dh, j * dw, blocks, stride)
+                np.add(window, by_offset[:, i, j], out=window)
+        return image[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
 
     # pooling: loops over the kernel's offsets only, each one a strided view of every window
     @staticmethod
@@ -123,18 +130,15 @@ class NumpyNeuralNetKernels:
         out[:, :, ph:ph + h, pw:pw + w] = x
         return out
 
-    @staticmethod
-    def _offset_view(padded: Array, i: int, j: int, out_size: Shape, stride: Shape) -> Array:
-        """The element at kernel offset (i, j) (already dilated) of every window, as (N, C, oh, ow)."""
-        (oh, ow), (sh, sw) = out_size, stride
-        return padded[:, :, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw]
-
     def max_pool2d(self, x: Array, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape,
                    out_size: Shape) -> tuple[Array, Array]:
         # torch's rule per window: start at (-inf, the first element inside the input), then take
         # each element v in row-major order when v > best or v is NaN. The winner is tracked as its
         # offset k = i·kw + j in the window, updated by arithmetic (masked copies are slower).
         (kh, kw), (dh, dw), w = kernel, dilation, x.shape[3]
+        tiled = all(o * k <= n for o, k, n in zip(out_size, kernel, x.shape[2:]))
+        if tiled and kernel == tuple(stride) and padding == (0, 0) and dilation == (1, 1):
+            return self._max_pool_tiles(x, kernel, out_size)
         starts = [np.arange(o) * s - p for o, s, p in zip(out_size, stride, padding)]
         outside = [np.maximum(-s + d - 1, 0) // d for s, d in zip(starts, dilation)]
         padded = self._padded(x, out_size, kernel, stride, padding, dilation, self._lowest(x.dtype))
@@ -143,7 +147,7 @@ class NumpyNeuralNetKernels:
         offset[...] = outside[0][:, None] * kw + outside[1]
         for i in range(kh):
             for j in range(kw):
-                value = self._offset_view(padded, i * dh, j * dw, out_size, stride)
+                value = self._at_offset(padded, i * dh, j * dw, out_size, stride)
                 better = np.greater(value, best)
                 if x.dtype.kind == "f":
                     better |= np.isnan(value)
@@ -154,14 +158,44 @@ class NumpyNeuralNetKernels:
         top_left = starts[0][:, None] * w + starts[1]
         return best, top_left + offset // kw * (dh * w) + offset % kw * dw
 
+    def _max_pool_tiles(self, x: Array, kernel: Shape, out_size: Shape) -> tuple[Array, Array]:
+        """max_pool2d when the windows tile the input (kernel = stride, no padding or dilation).
+        The max of each window comes first; the winner's offset k = i·kw + j is then the number of
+        leading offsets that do not hold it (the first maximum wins); NaN windows, rare, take
+        their last NaN afterwards. Temporaries keep x's memory layout (order "K")."""
+        (kh, kw), (oh, ow), (n, c, _, w) = kernel, out_size, x.shape
+        tiles = x[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)  # a view, any layout
+        values = [tiles[:, :, :, i, :, j] for i in range(kh) for j in range(kw)]  # row-major
+        best = values[0].copy(order="K")
+        for value in values[1:]:
+            np.maximum(best, value, out=best)  # NaN propagates
+        missed = np.not_equal(values[0], best)
+        offset = missed.astype(np.uint8)
+        for value in values[1:-1]:
+            missed &= np.not_equal(value, best)
+            offset += missed
+        if x.dtype.kind == "f" and np.isnan(best).any():
+            for k, value in enumerate(values):
+                np.copyto(offset, k, where=np.isnan(value))
+        at = np.array([i * w + j for i in range(kh) for j in range(kw)])  # offset → flat position
+        indices = np.take(at, offset, out=np.empty_like(best, np.int64))
+        indices += np.arange(oh)[:, None] * (kh * w) + np.arange(ow) * kw  # window's top left
+        return best, indices
+
     def max_pool2d_backward(self, grad: Array, indices: Array, input_size: Shape) -> Array:
-        n, c = grad.shape[:2]
+        # one flat index per gradient over all the (N·C) planes, in the memory order of the
+        # indices' planes (channel-major when a convolution's output was pooled)
+        channel_major = (not indices.flags.c_contiguous
+                         and indices.transpose(1, 0, 2, 3).flags.c_contiguous)
+        if channel_major:
+            grad, indices = grad.transpose(1, 0, 2, 3), indices.transpose(1, 0, 2, 3)
+        planes, windows = indices.shape[0] * indices.shape[1], indices.shape[2] * indices.shape[3]
         plane = input_size[0] * input_size[1]
-        windows = indices.shape[2] * indices.shape[3]
-        flat = indices.reshape(n * c, windows) + (np.arange(n * c) * plane)[:, None]
-        out = np.zeros(n * c * plane, grad.dtype)
+        flat = indices.reshape(planes, windows) + (np.arange(planes) * plane)[:, None]
+        out = np.zeros(planes * plane, grad.dtype)
         np.add.at(out, flat.ravel(), grad.ravel())  # overlapping windows add up
-        return out.reshape((n, c) + tuple(input_size))
+        out = out.reshape(indices.shape[:2] + tuple(input_size))
+        return out.transpose(1, 0, 2, 3) if channel_major else out
 
     @staticmethod
     def _avg_divisor(input_size: Shape, kernel: Shape, stride: Shape, padding: Shape,
@@ -185,7 +219,7 @@ class NumpyNeuralNetKernels:
         total = np.zeros(x.shape[:2] + tuple(out_size), x.dtype)
         for i in range(kernel[0]):
             for j in range(kernel[1]):
-                total += self._offset_view(padded, i, j, out_size, stride)
+                total += self._at_offset(padded, i, j, out_size, stride)
         return total / self._avg_divisor(x.shape[2:], kernel, stride, padding, out_size,
                                          count_include_pad, divisor_override, x.dtype)
 
@@ -199,7 +233,7 @@ class NumpyNeuralNetKernels:
         padded = np.zeros(grad.shape[:2] + size, grad.dtype)
         for i in range(kernel[0]):
             for j in range(kernel[1]):
-                self._offset_view(padded, i, j, out_size, stride)[...] += share
+                self._at_offset(padded, i, j, out_size, stride)[...] += share
         (ph, pw), (h, w) = padding, input_size
         return np.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])
 

@@ -6,7 +6,7 @@ are also Tensor methods under the same name (``minigrad.exp(t)`` and ``t.exp()``
 
 from . import binary, broadcast, compare, elementwise, index, inplace, join, linalg, minmax, reduce, shape, softmax
 from ._util import cast, wrap_dim  # noqa: F401 - used as minigrad.ops.cast and .wrap_dim
-from .convert import ToBackend  # noqa: F401 - used by Tensor.to
+from .convert import CopyToBackend, ToBackend  # noqa: F401 - used by Tensor.to
 
 # Listed before the star imports below, which rebind names such as ``softmax`` to functions.
 FAMILIES = (elementwise, binary, compare, broadcast, reduce, minmax, shape, join, index, linalg, softmax, inplace)

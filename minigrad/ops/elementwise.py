@@ -218,7 +218,7 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
-        y = ctx.backend.maximum(x, 0)
+        y = ctx.backend.relu(x)
         ctx.save_for_backward(y)
         return y
 
@@ -229,7 +229,7 @@ class Relu(Function):
 
 
 class ReluBackward(Function):
-    """z = g where y > 0 else 0, relu's gradient as one fused op    dz/dg = [y > 0], dz/dy = 0"""
+    """z = 0 where y ≤ 0 else g, relu's gradient as one fused op    dz/dg = [not y ≤ 0], dz/dy = 0"""
 
     @staticmethod
     def forward(ctx: Function, grad: Any, y: Any) -> Any:

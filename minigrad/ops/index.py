@@ -47,7 +47,7 @@ def _convert(item: Any, backend: Any) -> Any:
     if array.dtype.kind not in "iub":
         raise IndexError(_BAD_DTYPE)
     if array.dtype.kind != "b" and array.ndim == 0:
-        return int(array)
+        return int(backend.to_numpy(array))
     return array
 
 
@@ -65,7 +65,8 @@ def _bounds(index: Tensor) -> tuple[int, int]:
     if not index.numel():
         return 0, 0
     backend = index._backend
-    return int(backend.amin(index.data, None, False)), int(backend.amax(index.data, None, False))
+    low, high = backend.amin(index.data, None, False), backend.amax(index.data, None, False)
+    return int(backend.to_numpy(low)), int(backend.to_numpy(high))
 
 
 def _check_array(array: Any, dim: int, shape: tuple[int, ...], backend: Any) -> None:
@@ -80,7 +81,8 @@ def _check_array(array: Any, dim: int, shape: tuple[int, ...], backend: Any) -> 
         return
     size = shape[dim]
     if array.size:
-        high, low = int(backend.amax(array, None, False)), int(backend.amin(array, None, False))
+        high = int(backend.to_numpy(backend.amax(array, None, False)))
+        low = int(backend.to_numpy(backend.amin(array, None, False)))
         if high >= size or low < -size:
             raise IndexError(
                 f"index {high if high >= size else low} is out of bounds for dimension {dim} with size {size}"

@@ -1,9 +1,11 @@
 """Step 3 for classifiers: cross-entropy and the negative log-likelihood, with class indices.
 
-The weighted 'mean' is Σ lₙ / Σ w_yₙ over the targets that are not ignored. Cross-entropy, the hot
-path of every classifier, is one fused Function: log-softmax and the pick of each target's
-log-probability in one forward, ``softmax - onehot`` in the backward (written with Tensor ops, so
-double backward works). Probability targets are a composition of minigrad ops.
+The weighted 'mean' is Σ lₙ / Σ w_yₙ over the targets that are not ignored. Cross-entropy on
+logits (N, C) with class indices, the hot path of every classifier, is two fused backend
+primitives: the forward keeps only each row's max and log-sum (never the N×C log-probabilities),
+and the backward ``(softmax - onehot)·scale`` is itself a Function whose own backward is written
+with Tensor ops (so double backward works). K-dim targets and label smoothing go through the
+general ``CrossEntropy``; probability targets are a composition of minigrad ops.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from ...autograd.function import Function
 from ...ops._util import check_tensor
-from ...ops.index import ScatterAdd
+from ...ops.index import Gather, ScatterAdd
 from ...ops.softmax import log_softmax
 from ...tensor import Tensor
 from .loss import _constant, _reduce, _reduce_array, _reduction, _type_name
@@ -77,8 +79,8 @@ def _class_targets(op: str, input: Tensor, target: Tensor, weight: Tensor | None
     backend, y = input._backend, target.data
     kept = backend.compare("ne", y, ignore_index)
     safe = backend.where(kept, y, 0)
-    if y.size and (int(backend.amin(safe, None, False)) < 0
-                   or int(backend.amax(safe, None, False)) >= classes):
+    if y.size and (int(backend.to_numpy(backend.amin(safe, None, False))) < 0
+                   or int(backend.to_numpy(backend.amax(safe, None, False))) >= classes):
         bad = next(v for v in backend.to_numpy(y).ravel().tolist()
                    if v != ignore_index and not 0 <= v < classes)
         raise IndexError(f"Target {bad} is out of bounds.")
@@ -95,7 +97,7 @@ def _scaled(ctx: Function, grad: Tensor, values: Any) -> Tensor:
     if ctx.reduction == "mean":
         total = b.sum(ctx.picked, None, False)
         values = b.div(values, total)
-        if not float(total):
+        if not float(b.to_numpy(total)):
             values = b.where(b.compare("eq", ctx.mask, 0), 0, values)
     return grad * _constant(values, b)
 
@@ -115,6 +117,49 @@ class NLLLoss(Function):
         zeros = _constant(ctx.backend.zeros(ctx.shape, ctx.picked.dtype), ctx.backend)
         target_part = _scaled(ctx, grad, ctx.picked).unsqueeze(1)
         return ScatterAdd.apply(zeros, -target_part, 1, ctx.index), None, None, None, None
+
+
+class ClassCrossEntropy(Function):
+    """lₙ = w_yₙ·(ln Σ_c e^x[n, c] - x[n, yₙ]) for logits x (N, C), the hot path of classifiers
+    dlₙ/dx[n] = w_yₙ·(softmax(x)[n] - onehot(yₙ))  (w_yₙ: 0 where yₙ is ignored)"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, index: Any, picked: Any, mask: Any, reduction: str) -> Any:
+        b = ctx.backend
+        target = b.where(b.compare("eq", mask, 0), -1, b.reshape(index, (x.shape[0],)))  # -1: ignored
+        loss, ctx.row_max, ctx.log_sum = b.cross_entropy_forward(x, target, picked)
+        ctx.save_for_backward(x)
+        ctx.index, ctx.target, ctx.picked, ctx.mask, ctx.reduction = index, target, picked, mask, reduction
+        return _reduce_array(b, loss, picked, reduction)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.saved_tensors
+        scale = _scaled(ctx, grad, ctx.picked)
+        grad_x = ClassCrossEntropyBackward.apply(x, scale, ctx.index, ctx.target, ctx.row_max, ctx.log_sum)
+        return grad_x, None, None, None, None
+
+
+class ClassCrossEntropyBackward(Function):
+    """z[n] = (p[n] - onehot(yₙ))·sₙ with p = softmax(x), cross-entropy's gradient as one fused op
+    dz/dx: g ↦ sₙ·p[n]·(g[n] - Σ_c g[n, c]·p[n, c])    dz/dsₙ: g ↦ Σ_c g[n, c]·p[n, c] - g[n, yₙ]"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, scale: Any, index: Any, target: Any, row_max: Any,
+                log_sum: Any) -> Any:
+        ctx.save_for_backward(x, scale)
+        ctx.index = index
+        return ctx.backend.cross_entropy_backward(x, target, row_max, log_sum, scale)
+
+    @staticmethod
+    def backward(ctx: Function, gz: Tensor) -> tuple[Tensor | None, ...]:
+        x, scale = ctx.saved_tensors
+        p = x.softmax(1)
+        weighted = (gz * p).sum(1, keepdim=True)
+        grad_x = scale.unsqueeze(1) * p * (gz - weighted) if ctx.needs_input_grad[0] else None
+        grad_scale = ((weighted - Gather.apply(gz, 1, ctx.index)).reshape(-1)
+                      if ctx.needs_input_grad[1] else None)
+        return grad_x, grad_scale, None, None, None, None
 
 
 class CrossEntropy(Function):
@@ -149,7 +194,7 @@ class CrossEntropy(Function):
             classes = x.shape[1]
             target_part = target_part * (1 - smoothing)
             spread = _scaled(ctx, grad, ctx.mask) * (smoothing / classes)
-            weight_sum = classes if ctx.weight is None else float(b.sum(ctx.weight, None, False))
+            weight_sum = classes if ctx.weight is None else float(b.to_numpy(b.sum(ctx.weight, None, False)))
             total = target_part + spread * weight_sum
         grad_x = x.softmax(1) * total.unsqueeze(1)
         grad_x = ScatterAdd.apply(grad_x, -target_part.unsqueeze(1), 1, ctx.index)
@@ -199,6 +244,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not batched:
         input, target = _unbatched(input, target)
     index, picked, mask = _class_targets("cross_entropy", input, target, weight, ignore_index)
+    if input.ndim == 2 and not smoothing and input.shape[1]:
+        loss = ClassCrossEntropy.apply(input, index, picked, mask, reduction)
+        return loss if batched or reduction != "none" else loss.reshape(())
     loss = CrossEntropy.apply(input, index, picked, mask, None if weight is None else weight.data,
                               smoothing, reduction)
     return loss if batched or reduction != "none" else loss.reshape(())

@@ -41,13 +41,21 @@ class Normalize(Function):
         ctx.axes, ctx.eps, ctx.batch_stats = axes, eps, batch_stats
         ctx.bias_shape = None if bias is None else bias.shape
         ctx.save_for_backward(x, weight, mean, rstd)
-        return b.add(b.mul(x, scale), shift)
+        return b.scale_shift(x, scale, shift, axes)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, ...]:
         x, weight, mean, rstd = ctx.saved_tensors
         axes = ctx.axes
-        if ctx.batch_stats and grad_mode.is_grad_enabled():
+        if ctx.batch_stats and not grad_mode.is_grad_enabled():
+            # no create_graph: the whole backward in one fused primitive, on the arrays
+            b = ctx.backend
+            grads = b.normalize_backward(
+                grad.data, x.data, mean.data, rstd.data, None if weight is None else weight.data,
+                axes, ctx.bias_shape if weight is None else weight.shape, ctx.needs_input_grad[:3])
+            return (*(None if g is None else Tensor(g, backend=b) for g in grads),
+                    None, None, None, None, None)
+        if ctx.batch_stats:
             # create_graph: rebuild μ and r from x, so that second derivatives flow through them
             mean = x.mean(axes, keepdim=True)
             rstd = (x.var(axes, keepdim=True, correction=0) + ctx.eps).rsqrt()

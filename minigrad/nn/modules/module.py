@@ -446,8 +446,12 @@ class Module:
         return self.to(dtypes.float64)
 
     def cpu(self) -> Module:
-        """This module on the host (it already is: minigrad has host backends only so far)."""
-        return self
+        """Parameters and buffers on the host (see ``Tensor.cpu``)."""
+        return self._apply(lambda t: t.cpu())
+
+    def cuda(self) -> Module:
+        """Parameters and buffers on the GPU."""
+        return self.to("cuda")
 
     # printing
     def extra_repr(self) -> str:
