@@ -185,3 +185,12 @@ def _weighted_sum(grads: Sequence, weights: Sequence, lib: Any) -> Any:
         if g is not None:
             total = total + (g * lib.tensor(v, dtype=lib.float64)).sum()
     return total
+
+
+def refuse_reference(monkeypatch: Any, reference: type, names: Sequence[str]) -> None:
+    """Make these NumPy reference primitives of ``reference`` raise, so that a kernel test fails
+    when the numba backend silently falls back to NumPy instead of running its kernel."""
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the NumPy reference ran instead of a kernel")
+    for name in names:
+        monkeypatch.setattr(reference, name, refuse)

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import minigrad
 from minigrad.backends.numpy_nn import NumpyNeuralNetKernels
 
-from .helpers import assert_close, check_op
+from .helpers import assert_close, check_op, refuse_reference
 from .strategies import arrays, float_dtypes, seeds
 from .test_pooling import max_input, pool_case
 
@@ -41,10 +41,7 @@ def numba_backend():
 @pytest.fixture
 def kernels_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """The NumPy reference of the primitives may not run: the kernels must handle every case."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("the NumPy reference ran instead of a kernel")
-    for name in PRIMITIVES:
-        monkeypatch.setattr(NumpyNeuralNetKernels, name, refuse)
+    refuse_reference(monkeypatch, NumpyNeuralNetKernels, PRIMITIVES)
 
 
 def in_layout(x: np.ndarray, channel_major: bool) -> np.ndarray:

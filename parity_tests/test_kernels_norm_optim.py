@@ -23,7 +23,7 @@ import minigrad.nn.functional as F
 from kernels.cpu import norm, optim
 from minigrad.backends.numpy_norm import NumpyNormKernels
 from minigrad.backends.numpy_optim import NumpyOptimizerKernels
-from .helpers import assert_close
+from .helpers import assert_close, refuse_reference
 from .strategies import arrays, float_dtypes, seeds, shapes
 from .test_optim import NAMES, options
 
@@ -39,14 +39,10 @@ def numba_backend():
 @pytest.fixture
 def kernels_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every array goes to the kernels, whatever its size; the NumPy reference may not run."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("the NumPy reference ran instead of a kernel")
     for module in (norm, optim):
         monkeypatch.setattr(module, "PARALLEL_MIN", 0)
-    for name in UPDATES:
-        monkeypatch.setattr(NumpyOptimizerKernels, name, refuse)
-    for name in ("moments", "scale_shift", "normalize_backward"):
-        monkeypatch.setattr(NumpyNormKernels, name, refuse)
+    refuse_reference(monkeypatch, NumpyOptimizerKernels, UPDATES)
+    refuse_reference(monkeypatch, NumpyNormKernels, ("moments", "scale_shift", "normalize_backward"))
 
 
 # optimizers -----------------------------------------------------------------------------------

@@ -39,20 +39,13 @@ class ToBackend(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
-        return ToBackend.apply(grad, ctx.source), None
+        return type(ctx).apply(grad, ctx.source), None
 
 
-class CopyToBackend(Function):
+class CopyToBackend(ToBackend):
     """y = x copied to another backend's memory    dL/dx = dL/dy copied back to x's backend
 
     Between the host and the GPU (NumPy arrays and device arrays) the data is copied: y is a new
     tensor, and changing one of them later does not change the other (``t.cuda()``, ``t.cpu()``)."""
 
-    @staticmethod
-    def forward(ctx: Function, x: Any, target: Any) -> Any:
-        ctx.source, ctx.backend = ctx.backend, target
-        return target.as_array(ctx.source.to_numpy(x))
-
-    @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
-        return CopyToBackend.apply(grad, ctx.source), None
+    is_view = False
