@@ -348,8 +348,70 @@ def bench_ratios_chart(out: Path, results: Path = BENCH_RESULTS) -> list[Path]:
     return [path]
 
 
+def _tile_panel(ax: plt.Axes, cells: dict[tuple[int, int], str], size: int, tile: int,
+                title: str) -> None:
+    """A size×size matrix: coloured cells, thin cell lines, thick lines between tiles."""
+    for i in range(size):
+        for j in range(size):
+            ax.add_patch(plt.Rectangle((j, size - 1 - i), 1, 1, edgecolor="#999999", linewidth=0.5,
+                                       facecolor=cells.get((i, j), "white")))
+    for k in range(0, size + 1, tile):
+        ax.plot([k, k], [0, size], color="black", linewidth=2)
+        ax.plot([0, size], [k, k], color="black", linewidth=2)
+    ax.set_xlim(-0.2, size + 0.2)
+    ax.set_ylim(-0.2, size + 0.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=10)
+
+
+def tiled_matmul_picture(out: Path, size: int = 8, tile: int = 4) -> list[Path]:
+    """Chapter 09: C = A·B by tiles. The block that computes one tile of C (row band by, column
+    band bx) walks along K; at step s its thread (ty, tx) loads A[row, s·tile + tx] and
+    B[s·tile + ty, col] into shared memory, the indices of the chapter's kernel."""
+    by, bx = 1, 0  # the highlighted output tile
+    steps = size // tile
+    colours = WINDOW_COLOURS[:steps]
+    a_cells: dict[tuple[int, int], str] = {}
+    b_cells: dict[tuple[int, int], str] = {}
+    for s in range(steps):
+        for ty in range(tile):
+            for tx in range(tile):
+                row, col = by * tile + ty, bx * tile + tx
+                a_cells[(row, s * tile + tx)] = colours[s]
+                b_cells[(s * tile + ty, col)] = colours[s]
+    c_cells = {(by * tile + ty, bx * tile + tx): "#e41a1c" for ty in range(tile)
+               for tx in range(tile)}
+    fig = plt.figure(figsize=(8.5, 8))
+    grid = fig.add_gridspec(2, 2)
+    legend = fig.add_subplot(grid[0, 0])
+    legend.axis("off")
+    lines = [f"C ({size}×{size}) en tuiles de {tile}×{tile} : un bloc de {tile}×{tile} fils par tuile",
+             f"la tuile rouge (bloc by={by}, bx={bx}) lit la bande de lignes de A",
+             "et la bande de colonnes de B, une tuile à la fois :"]
+    for s in range(steps):
+        lines.append(f"étape {s} : A[{by * tile}:{(by + 1) * tile}, {s * tile}:{(s + 1) * tile}]"
+                     f" et B[{s * tile}:{(s + 1) * tile}, {bx * tile}:{(bx + 1) * tile}]"
+                     " → mémoire partagée")
+    for k, text in enumerate(lines):
+        colour = colours[k - 3] if k >= 3 else "white"
+        legend.text(0.0, 0.9 - 0.12 * k, text, fontsize=9, va="center",
+                    bbox={"facecolor": colour, "edgecolor": "none"} if k >= 3 else None)
+    _tile_panel(fig.add_subplot(grid[0, 1]), b_cells, size, tile, "B (K × N)")
+    _tile_panel(fig.add_subplot(grid[1, 0]), a_cells, size, tile, "A (M × K)")
+    _tile_panel(fig.add_subplot(grid[1, 1]), c_cells, size, tile, "C = A·B (M × N)")
+    fig.suptitle("Produit matriciel par tuiles : chaque élément de A et de B chargé une fois par bloc",
+                 fontsize=11)
+    fig.tight_layout()
+    path = out / "tiled_matmul.png"
+    fig.savefig(path, dpi=110, metadata=PNG_METADATA)
+    plt.close(fig)
+    return [path]
+
+
 FIGURES = (neuron_graph, shared_input_graph, broadcasting_figure, strides_figure, optimizer_paths,
-           digits_training_curves, im2col_figure, cnn_digits_curves, bench_ratios_chart)
+           digits_training_curves, im2col_figure, cnn_digits_curves, bench_ratios_chart,
+           tiled_matmul_picture)
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
