@@ -60,6 +60,42 @@ def test_gradients_accumulate_over_two_backwards(backend: str) -> None:
     run_both(program)
 
 
+def test_grad_never_aliases_a_tensor_the_user_holds(backend: str) -> None:
+    """``.grad`` keeps the incoming gradient without a copy only when nothing else holds it: a
+    gradient a hook kept, one given to ``backward``, a retained gradient, or one shared by two
+    leaves stays independent of ``.grad`` (changed in place here: torch shows no change in them)."""
+    def program(lib: Any) -> list:
+        x, kept = x_of(lib), []
+        x.register_hook(lambda g: kept.append(g))
+        (x * 2).sum().backward()
+        x.grad.mul_(10)
+        given = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)
+        y = x_of(lib)
+        y.backward(given)
+        y.grad.add_(1)
+        z = x_of(lib)
+        w = z * 1.0
+        w.retain_grad()
+        (w * 3).sum().backward()
+        z.grad.add_(5)
+        a, b = x_of(lib), x_of(lib)
+        (a + b).backward(given)
+        a.grad.add_(7)
+        return [kept[0], x.grad, given, y.grad, w.grad, z.grad, a.grad, b.grad]
+    run_both(program)
+
+
+def test_a_fresh_gradient_is_stored_without_a_copy(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The common case, a gradient the backward pass just made, costs no copy (as in torch)."""
+    def refuse(array: Any) -> Any:
+        raise AssertionError("AccumulateGrad copied a gradient nobody else holds")
+    w = minigrad.randn(3, 4, requires_grad=True)
+    x = minigrad.randn(3, 4)
+    monkeypatch.setattr(minigrad.get_backend(), "copy", refuse)
+    (w * x).sum().backward()
+    assert_close(w.grad, torch.tensor(x.numpy()), "exact")
+
+
 def test_retain_graph_allows_a_second_backward(backend: str) -> None:
     def program(lib: Any) -> list:
         x = x_of(lib)

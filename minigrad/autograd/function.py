@@ -15,6 +15,7 @@ and is freed by reference counting as soon as its output is dropped.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from typing import Any, Callable
 
@@ -23,6 +24,9 @@ from ..tensor import Tensor
 
 Edge = tuple["Node", int]
 _NO_GRADIENT = (None, 0)  # the edge of a tensor input that does not require grad
+# The reference counts AccumulateGrad reads are those of these CPython versions (later versions
+# may borrow references without counting them): elsewhere it always copies the first gradient.
+_REFCOUNTS_KNOWN = sys.implementation.name == "cpython" and (3, 10) <= sys.version_info[:2] <= (3, 13)
 
 
 class Node:
@@ -70,15 +74,25 @@ class AccumulateGrad(Node):
         return {0: self.variable._hooks} if self.variable._hooks else None
 
     def accumulate(self, grad: Tensor, create_graph: bool) -> None:
-        """``variable.grad += grad``, keeping a graph only under ``create_graph``."""
+        """``variable.grad += grad``, keeping a graph only under ``create_graph``.
+
+        The first gradient is stored as it is when nothing else can see it (torch's rule: it
+        keeps a fresh gradient without copying it); otherwise ``.grad`` gets a copy, so that
+        changing it in place never changes a tensor the user (or a hook) holds."""
         variable = self.variable
-        if not create_graph:
-            grad = grad.detach()
-        if variable.grad is None:
-            variable.grad = grad if create_graph else Tensor(grad._backend.copy(grad.data), backend=grad._backend)
+        if variable.grad is None and not create_graph:
+            data = grad.data
+            # held by nobody else: the array owns its memory and only this Tensor (plus `data`
+            # and getrefcount's argument) refers to it; the Tensor only by the engine's list of
+            # gradients and this call (plus getrefcount's argument). CPython's counts.
+            alone = (_REFCOUNTS_KNOWN and getattr(data, "base", False) is None
+                     and sys.getrefcount(data) == 3 and sys.getrefcount(grad) == 3)
+            variable.grad = Tensor(data if alone else grad._backend.copy(data), backend=grad._backend)
+        elif variable.grad is None:
+            variable.grad = grad
         else:
             with grad_mode.set_grad_enabled(create_graph):
-                variable.grad = variable.grad + grad
+                variable.grad = variable.grad + (grad if create_graph else grad.detach())
 
 
 def accumulator_of(leaf: Tensor) -> AccumulateGrad:
