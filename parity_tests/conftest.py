@@ -23,6 +23,8 @@ _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped
 settings.register_profile("dev", max_examples=15, **_COMMON)
 settings.register_profile("ci", max_examples=40, derandomize=True, print_blob=True, **_COMMON)
 settings.register_profile("thorough", max_examples=500, **_COMMON)
+# the cuda backend in Numba's CUDA simulator, where each kernel runs in Python: a few examples
+settings.register_profile("simulator", max_examples=3, derandomize=True, print_blob=True, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 torch.set_num_threads(1)

@@ -142,3 +142,20 @@ def test_the_kernel_tests_pass_under_bounds_checks(tmp_path: Path) -> None:
                            *kernel_tests], capture_output=True, text=True, env=environment, cwd=ROOT)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout.splitlines()[-1]
+
+
+CUDA_PARITY_FILES = ("test_elementwise.py", "test_softmax.py", "test_losses.py", "test_index.py")
+
+
+@pytest.mark.skipif("numba" not in backends_under_test(), reason="numba is not installed")
+def test_parity_files_pass_on_cuda_in_the_simulator() -> None:
+    """The parity tests themselves, not only the kernel tests, on the cuda backend: in Numba's
+    CUDA simulator every kernel runs in Python, so CI runs a few files with the ``simulator``
+    profile (3 examples a test); `scripts/gpu_checks.py` runs more of them on a real GPU."""
+    environment = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "MINIGRAD_TEST_BACKENDS": "cuda",
+                   "HYPOTHESIS_PROFILE": "simulator"}
+    files = [str(ROOT / "parity_tests" / name) for name in CUDA_PARITY_FILES]
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *files],
+                          capture_output=True, text=True, env=environment, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout.splitlines()[-1]

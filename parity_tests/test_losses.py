@@ -379,7 +379,7 @@ def test_loss_module(backend: str, name: str, options: dict[str, Any], targets: 
     assert repr(mine) == repr(theirs)
     assert list(mine.state_dict()) == list(theirs.state_dict())
     for key, value in theirs.state_dict().items():
-        np.testing.assert_array_equal(mine.state_dict()[key].numpy(), value.numpy())
+        np.testing.assert_array_equal(mine.state_dict()[key].cpu().numpy(), value.numpy())
     assert mine.reduction == theirs.reduction
     if targets == "index":
         y_m, y_t = pair(np.array([0, 1, 3]))

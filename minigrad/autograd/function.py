@@ -82,10 +82,11 @@ class AccumulateGrad(Node):
         variable = self.variable
         if variable.grad is None and not create_graph:
             data = grad.data
-            # held by nobody else: the array owns its memory and only this Tensor (plus `data`
-            # and getrefcount's argument) refers to it; the Tensor only by the engine's list of
-            # gradients and this call (plus getrefcount's argument). CPython's counts.
-            alone = (_REFCOUNTS_KNOWN and getattr(data, "base", False) is None
+            # held by nobody else: a host array that owns its memory (NumPy's `base` is None;
+            # device arrays, which may share memory without saying so, are always copied), only
+            # this Tensor (plus `data` and getrefcount's argument) refers to it, and the Tensor
+            # only the engine's list of gradients and this call (plus getrefcount's argument).
+            alone = (_REFCOUNTS_KNOWN and hasattr(type(data), "base") and data.base is None
                      and sys.getrefcount(data) == 3 and sys.getrefcount(grad) == 3)
             variable.grad = Tensor(data if alone else grad._backend.copy(data), backend=grad._backend)
         elif variable.grad is None:

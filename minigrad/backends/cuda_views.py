@@ -182,6 +182,12 @@ class CudaViews:
         in front)."""
         strides, shape = element_strides(x), tuple(x.shape)
         where = [d for d, item in enumerate(items) if not isinstance(item, slice)]
+        try:
+            np.broadcast_shapes(*(tuple(items[d].shape) for d in where))
+        except ValueError:
+            shapes = ", ".join(str(list(items[d].shape)) for d in where)
+            raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                             f"with shapes {shapes}") from None
         picked = 0
         for d in where:  # Σ wrap(index)·stride over the indexed dims
             index = items[d]
