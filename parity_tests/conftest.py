@@ -4,7 +4,8 @@ Profiles (``HYPOTHESIS_PROFILE`` chooses; ``dev`` is the default, ``ci`` when ``
 
 * ``dev``      — few examples, for a quick edit-test loop;
 * ``ci``       — more examples, derandomized so that a CI run is reproducible;
-* ``thorough`` — many examples, randomized: ``HYPOTHESIS_PROFILE=thorough pytest parity_tests``.
+* ``thorough`` — many examples, randomized: ``HYPOTHESIS_PROFILE=thorough pytest parity_tests``;
+* ``simulator`` — three examples, for the cuda backend in Numba's CUDA simulator.
 """
 
 from __future__ import annotations
