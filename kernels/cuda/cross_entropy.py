@@ -2,8 +2,8 @@
 ln Σ e^(x - m) so that the backward needs no reduction at all.
 
 * ``cross_entropy_forward``: **one block per row** finds m and Σ e^(x - m) with the shared-memory
-  trees of ``softmax.py`` (``_row_max_and_sum``); thread 0 then writes the row's loss
-  picked·(ln s - (x[target] - m)) (0 where target < 0: ignored), m and ln s.
+  trees of ``softmax.py`` (``row_stats``); then **one thread per row** writes the row's loss
+  picked·(ln s - (x[target] - m)) (0 where target < 0: ignored) and ln s.
 * ``cross_entropy_backward``: **one thread per element** of x (rows, classes):
   (e^((x - m) - ln s) - [k == target])·scale, from the saved m and ln s. Each element is
   written by its own thread: no race, no atomics; consecutive threads read consecutive x.
@@ -12,33 +12,23 @@ ln Σ e^(x - m) so that the backward needs no reduction at all.
 from __future__ import annotations
 
 import math
-from functools import cache
 
-import numba
-import numpy as np
 from numba import cuda
 
 from .device import MAX_THREADS, Array, blocks_for, constant, threads_for
 from .elementwise import contiguous
-from .softmax import _row_max_and_sum
+from .softmax import row_stats
 
 
-@cache
-def _forward_kernel(dtype: np.dtype, threads: int):
-    item = numba.from_dtype(dtype)
-
-    @cuda.jit
-    def kernel(x, target, picked, loss, row_max, log_sum, lowest, zero):
-        """loss[r] = picked[r]·(ln s - (x[r, target[r]] - m)), row_max[r] = m, log_sum[r] = ln s."""
-        buf = cuda.shared.array(threads, item)
-        t, row = cuda.threadIdx.x, cuda.blockIdx.x
-        m, s = _row_max_and_sum(x, row, buf, t, threads, lowest, zero)
-        if t == 0:
-            y, ls = target[row], math.log(s)
-            loss[row] = zero if y < 0 else picked[row] * (ls - (x[row, y] - m))
-            row_max[row] = m
-            log_sum[row] = ls
-    return kernel
+@cuda.jit
+def _forward_kernel(x, target, picked, row_max, row_sum, loss, log_sum, zero):
+    """loss[r] = picked[r]·(ln s - (x[r, target[r]] - m)) (0 where target < 0), log_sum[r] = ln s;
+    one thread per row, from the row's m and s."""
+    r = cuda.grid(1)
+    if r < loss.size:
+        y, ls = target[r], math.log(row_sum[r])
+        loss[r] = zero if y < 0 else picked[r] * (ls - (x[r, y] - row_max[r]))
+        log_sum[r] = ls
 
 
 @cuda.jit
@@ -58,10 +48,10 @@ def cross_entropy_forward(x: Array, target: Array, picked: Array,
     rows = x.shape[0]
     loss, row_max, log_sum = (cuda.device_array(rows, x.dtype) for _ in range(3))
     if rows:
-        threads = threads_for(x.shape[1], threads)
-        _forward_kernel(x.dtype, threads)[rows, threads](
-            x, contiguous(target), contiguous(picked), loss, row_max, log_sum,
-            constant(x.dtype, -np.inf), constant(x.dtype, 0))
+        row_max, row_sum = row_stats(x, threads)
+        _forward_kernel[blocks_for(rows, threads_for(rows)), threads_for(rows)](
+            x, contiguous(target), contiguous(picked), row_max, row_sum, loss, log_sum,
+            constant(x.dtype, 0))
     return loss, row_max, log_sum
 
 

@@ -35,6 +35,12 @@ from .device import (Array, as_device, blocks_for, broadcast_shapes, broadcast_s
                      element_strides, flat_storage, is_device_array, offset_of, strided_view,
                      threads_for)
 
+# Numba's CUDA simulator reads this module's globals in every call of one of its device functions,
+# from many threads at once; the first NumPy warning raised here (say 0·inf in a simulated kernel)
+# would add ``__warningregistry__`` to those globals in the middle of such a read. It exists from
+# the start instead.
+__warningregistry__: dict = {}
+
 
 # unary ops: f(x, zero, one), zero and one typed as x.
 # math.floor returns an int64 (Python's rule, kept by Numba): a float of magnitude

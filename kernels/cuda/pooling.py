@@ -20,6 +20,12 @@ from numba import cuda
 from .creation import full
 from .device import Array, blocks_for, constant, threads_for
 
+# Numba's CUDA simulator reads this module's globals in every call of one of its device functions,
+# from many threads at once; the first NumPy warning raised here (say 0·inf in a simulated kernel)
+# would add ``__warningregistry__`` to those globals in the middle of such a read. It exists from
+# the start instead.
+__warningregistry__: dict = {}
+
 Pair = tuple[int, int]
 
 

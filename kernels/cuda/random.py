@@ -25,6 +25,12 @@ from numba import cuda, int64, uint64
 
 from .device import Array, blocks_for, threads_for
 
+# Numba's CUDA simulator reads this module's globals in every call of one of its device functions,
+# from many threads at once; the first NumPy warning raised here (say 0·inf in a simulated kernel)
+# would add ``__warningregistry__`` to those globals in the middle of such a read. It exists from
+# the start instead.
+__warningregistry__: dict = {}
+
 # In the simulator the hash runs on NumPy uint64 scalars, which warn when they wrap around (the
 # GPU wraps silently, as the hash expects).
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=__name__)

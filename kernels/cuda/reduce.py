@@ -32,6 +32,12 @@ from numba import cuda
 from .device import MAX_THREADS, Array, blocks_for, constant, threads_for
 from .elementwise import contiguous, permute_copy
 
+# Numba's CUDA simulator reads this module's globals in every call of one of its device functions,
+# from many threads at once; the first NumPy warning raised here (say 0·inf in a simulated kernel)
+# would add ``__warningregistry__`` to those globals in the middle of such a read. It exists from
+# the start instead.
+__warningregistry__: dict = {}
+
 
 @cuda.jit(device=True)
 def _sum(a, b):

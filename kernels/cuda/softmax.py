@@ -30,103 +30,99 @@ import numba
 import numpy as np
 from numba import cuda
 
-from .device import MAX_THREADS, Array, as_device, constant, threads_for
+from .device import MAX_THREADS, Array, as_device, blocks_for, constant, threads_for
 from .elementwise import contiguous, permute_copy
 
 
-@cuda.jit(device=True)
-def _tree_max(buf, t, threads):
-    """buf[0] = max of buf[0:threads] (nan wins); every thread of the block must call it."""
-    cuda.syncthreads()
-    step = threads // 2
-    while step > 0:
-        if t < step:
-            a, b = buf[t], buf[t + step]
-            buf[t] = a if (a != a or a > b) else b
-        cuda.syncthreads()
-        step //= 2
-
-
-@cuda.jit(device=True)
-def _tree_sum(buf, t, threads):
-    """buf[0] = Σ buf[0:threads]; every thread of the block must call it."""
-    cuda.syncthreads()
-    step = threads // 2
-    while step > 0:
-        if t < step:
-            buf[t] += buf[t + step]
-        cuda.syncthreads()
-        step //= 2
-
-
-@cuda.jit(device=True)
-def _row_max_and_sum(x, row, buf, t, threads, lowest, zero):
-    """(m, Σ e^(x - m)) of the row, computed by the whole block through ``buf``."""
-    n = x.shape[1]
-    acc = lowest
-    for k in range(t, n, threads):
-        v = x[row, k]
-        acc = v if (v != v or v > acc) else acc
-    buf[t] = acc
-    _tree_max(buf, t, threads)
-    m = buf[0]
-    cuda.syncthreads()  # everyone has read buf[0] before it is reused
-    acc = zero
-    for k in range(t, n, threads):
-        acc += math.exp(x[row, k] - m)
-    buf[t] = acc
-    _tree_sum(buf, t, threads)
-    return m, buf[0]
-
-
 @cache
-def _row_kernels(dtype: np.dtype, threads: int):
+def _stats_kernel(dtype: np.dtype, threads: int):
     item = numba.from_dtype(dtype)
 
     @cuda.jit
-    def softmax_rows(x, out, log, lowest, zero):
-        """out[r] = softmax(x[r]) (log_softmax when ``log``); shared: ``threads`` values."""
+    def row_stats(x, row_max, row_sum, lowest, zero):
+        """row_max[r] = m = max of row r (nan wins), row_sum[r] = Σ e^(x[r] - m); one block per
+        row, the two trees in shared memory (``threads`` values). The barriers stay in this
+        kernel's body: Numba's simulator gives a device function one thread's view of ``cuda``
+        at a time, so a ``syncthreads`` inside one may wait on the wrong thread's barrier."""
         buf = cuda.shared.array(threads, item)
-        t, row = cuda.threadIdx.x, cuda.blockIdx.x
-        m, s = _row_max_and_sum(x, row, buf, t, threads, lowest, zero)
-        log_s = math.log(s)
-        for k in range(t, x.shape[1], threads):
-            if log:
-                out[row, k] = x[row, k] - m - log_s
-            else:
-                out[row, k] = math.exp(x[row, k] - m) / s
-
-    @cuda.jit
-    def cross_entropy_rows(x, target, ignore_index, loss, lowest, zero):
-        """loss[r] = m + ln Σ - x[r, target[r]], 0 for an ignored row."""
-        buf = cuda.shared.array(threads, item)
-        t, row = cuda.threadIdx.x, cuda.blockIdx.x
-        m, s = _row_max_and_sum(x, row, buf, t, threads, lowest, zero)
+        t, row, n = cuda.threadIdx.x, cuda.blockIdx.x, x.shape[1]
+        acc = lowest
+        for k in range(t, n, threads):
+            v = x[row, k]
+            acc = v if (v != v or v > acc) else acc
+        buf[t] = acc
+        cuda.syncthreads()
+        step = threads // 2
+        while step > 0:  # tree: buf[0] = max of buf[0:threads]
+            if t < step:
+                a, b = buf[t], buf[t + step]
+                buf[t] = a if (a != a or a > b) else b
+            cuda.syncthreads()
+            step //= 2
+        m = buf[0]
+        cuda.syncthreads()  # everyone has read buf[0] before it is reused
+        acc = zero
+        for k in range(t, n, threads):
+            acc += math.exp(x[row, k] - m)
+        buf[t] = acc
+        cuda.syncthreads()
+        step = threads // 2
+        while step > 0:  # tree: buf[0] = Σ buf[0:threads]
+            if t < step:
+                buf[t] += buf[t + step]
+            cuda.syncthreads()
+            step //= 2
         if t == 0:
-            y = target[row]
-            loss[row] = zero if y == ignore_index else m + math.log(s) - x[row, y]
-
-    @cuda.jit
-    def cross_entropy_backward_rows(x, target, ignore_index, grad, out, lowest, zero, one):
-        """out[r, k] = grad[r]·(softmax(x[r])ₖ - [k == target[r]]), 0 for an ignored row."""
-        buf = cuda.shared.array(threads, item)
-        t, row = cuda.threadIdx.x, cuda.blockIdx.x
-        m, s = _row_max_and_sum(x, row, buf, t, threads, lowest, zero)
-        y, g = target[row], grad[row]
-        for k in range(t, x.shape[1], threads):
-            if y == ignore_index:
-                out[row, k] = zero
-            else:
-                p = math.exp(x[row, k] - m) / s
-                out[row, k] = g * (p - one) if k == y else g * p
-
-    return softmax_rows, cross_entropy_rows, cross_entropy_backward_rows
+            row_max[row] = m
+            row_sum[row] = buf[0]
+    return row_stats
 
 
-def _kernels(x: Array, threads: int):
-    """The row kernels for x's dtype and a block of threads_for(row length) threads."""
-    threads = threads_for(x.shape[1], threads)
-    return threads, _row_kernels(x.dtype, threads)
+def row_stats(x: Array, threads: int = MAX_THREADS) -> tuple[Array, Array]:
+    """(m, Σ e^(x - m)) of each row of a contiguous (rows, n) array, n > 0."""
+    rows = x.shape[0]
+    row_max, row_sum = (cuda.device_array(rows, x.dtype) for _ in range(2))
+    if rows:
+        threads = threads_for(x.shape[1], threads)
+        _stats_kernel(x.dtype, threads)[rows, threads](
+            x, row_max, row_sum, constant(x.dtype, -np.inf), constant(x.dtype, 0))
+    return row_max, row_sum
+
+
+@cuda.jit
+def _softmax_elements(x, row_max, row_sum, log, out):
+    """out[r, k] = e^(x - m)/s, or x - m - ln s when ``log``; one thread per element."""
+    i = cuda.grid(1)
+    if i < out.size:
+        r, k = i // x.shape[1], i % x.shape[1]
+        if log:
+            out[r, k] = x[r, k] - row_max[r] - math.log(row_sum[r])
+        else:
+            out[r, k] = math.exp(x[r, k] - row_max[r]) / row_sum[r]
+
+
+@cuda.jit
+def _cross_entropy_rows(x, target, ignore_index, row_max, row_sum, loss, zero):
+    """loss[r] = m + ln s - x[r, target[r]], 0 for an ignored row; one thread per row."""
+    r = cuda.grid(1)
+    if r < loss.size:
+        y = target[r]
+        loss[r] = zero if y == ignore_index else row_max[r] + math.log(row_sum[r]) - x[r, y]
+
+
+@cuda.jit
+def _cross_entropy_backward_elements(x, target, ignore_index, grad, row_max, row_sum, out, zero,
+                                     one):
+    """out[r, k] = grad[r]·(softmax(x[r])ₖ - [k == target[r]]), 0 for an ignored row."""
+    i = cuda.grid(1)
+    if i < out.size:
+        r, k = i // x.shape[1], i % x.shape[1]
+        y = target[r]
+        if y == ignore_index:
+            out[r, k] = zero
+        else:
+            p = math.exp(x[r, k] - row_max[r]) / row_sum[r]
+            out[r, k] = grad[r] * (p - one) if k == y else grad[r] * p
 
 
 def _softmax(x: Array, axis: int, log: bool, threads: int) -> Array:
@@ -140,9 +136,10 @@ def _softmax(x: Array, axis: int, log: bool, threads: int) -> Array:
     rows = moved.size // n if n else 0
     out = cuda.device_array((rows, n), x.dtype)
     if out.size:
-        threads, (softmax_rows, _, _) = _kernels(out, threads)
-        softmax_rows[rows, threads](moved.reshape(rows, n), out, log,
-                                    constant(x.dtype, -np.inf), constant(x.dtype, 0))
+        table = moved.reshape(rows, n)
+        row_max, row_sum = row_stats(table, threads)
+        _softmax_elements[blocks_for(out.size, threads_for(out.size)), threads_for(out.size)](
+            table, row_max, row_sum, log, out)
     out = out.reshape(tuple(moved.shape))
     if axis != last:
         out = permute_copy(out, tuple(np.argsort(order)))
@@ -166,10 +163,10 @@ def cross_entropy(logits: Array, target: Array, ignore_index: int = -100,
     logits = contiguous(logits)
     loss = cuda.device_array(logits.shape[0], logits.dtype)
     if loss.size:
-        threads, (_, rows_kernel, _) = _kernels(logits, threads)
-        rows_kernel[logits.shape[0], threads](logits, contiguous(as_device(target)), ignore_index,
-                                              loss, constant(logits.dtype, -np.inf),
-                                              constant(logits.dtype, 0))
+        row_max, row_sum = row_stats(logits, threads)
+        _cross_entropy_rows[blocks_for(loss.size, threads_for(loss.size)), threads_for(loss.size)](
+            logits, contiguous(as_device(target)), ignore_index, row_max, row_sum, loss,
+            constant(logits.dtype, 0))
     return loss
 
 
@@ -179,8 +176,8 @@ def cross_entropy_backward(logits: Array, target: Array, grad: Array, ignore_ind
     logits = contiguous(logits)
     out = cuda.device_array(logits.shape, logits.dtype)
     if out.size:
-        threads, (_, _, rows_kernel) = _kernels(logits, threads)
-        rows_kernel[logits.shape[0], threads](
-            logits, contiguous(as_device(target)), ignore_index, contiguous(as_device(grad)), out,
-            constant(logits.dtype, -np.inf), constant(logits.dtype, 0), constant(logits.dtype, 1))
+        row_max, row_sum = row_stats(logits, threads)
+        _cross_entropy_backward_elements[blocks_for(out.size, threads_for(out.size)), threads_for(out.size)](
+            logits, contiguous(as_device(target)), ignore_index, contiguous(as_device(grad)),
+            row_max, row_sum, out, constant(logits.dtype, 0), constant(logits.dtype, 1))
     return out
