@@ -4,14 +4,17 @@ softmax(x)ᵢ = e^(xᵢ - m) / Σⱼ e^(xⱼ - m) with m = maxⱼ xⱼ: subtract
 exponent ≤ 0 (no overflow: ``[1000, 0]`` works), and log_softmax(x)ᵢ = xᵢ - m - ln Σⱼ e^(xⱼ - m)
 never takes the log of a rounded-to-zero probability.
 
-Rules of the row kernels (x contiguous (rows, n); block r handles row r with T threads):
+Two steps. ``row_stats`` (x contiguous (rows, n); block r handles row r with T threads):
 
 * thread t visits the elements t, t + T, t + 2T, ... of the row: consecutive threads read
   consecutive addresses (**coalesced**), and every element is read by exactly one thread;
 * the T private maxima meet in **shared memory** (T values of the dtype) and are combined as a
   tree with ``cuda.syncthreads()`` between levels; then the same buffer adds up the T private
-  sums of exponentials; every thread then reads the row's m and Σ from ``buf[0]``;
-* each output element is written by the one thread that read it: no race, no atomics.
+  sums of exponentials; thread 0 writes the row's m and Σ.
+
+Then **one thread per output element** (softmax, log_softmax, the cross-entropy gradient) or per
+row (the cross-entropy loss) reads m and Σ: each output is written by one thread, no race, no
+atomics.
 
 nan anywhere in a row makes the whole row nan, as in torch. Cross-entropy fuses log_softmax with
 the pick of the target's entry: loss_r = m + ln Σ - x[r, target_r] (0 where target_r is
