@@ -41,6 +41,8 @@ sum of exponentials is (``vrndscaleps``/``vaddps`` on ``zmm``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 
@@ -186,20 +188,12 @@ class SoftmaxKernels:
     """The softmax-family primitives of the numba backend (see ``minigrad/backends/base.py``)."""
 
     def softmax(self, x: Array, axis: int) -> Array:
-        rows = _as_rows(x, axis)
-        if rows is None:
-            return super().softmax(x, axis)
-        out = np.empty(rows.shape, x.dtype)
-        softmax_rows(rows, out)
-        return out.reshape(x.shape)
+        out = _along_rows(softmax_rows, x, axis)
+        return super().softmax(x, axis) if out is None else out
 
     def log_softmax(self, x: Array, axis: int) -> Array:
-        rows = _as_rows(x, axis)
-        if rows is None:
-            return super().log_softmax(x, axis)
-        out = np.empty(rows.shape, x.dtype)
-        log_softmax_rows(rows, out)
-        return out.reshape(x.shape)
+        out = _along_rows(log_softmax_rows, x, axis)
+        return super().log_softmax(x, axis) if out is None else out
 
     def cross_entropy_forward(self, x: Array, target: Array, picked: Array) -> tuple[Array, Array, Array]:
         if x.dtype.kind != "f" or x.size == 0:
@@ -218,6 +212,16 @@ class SoftmaxKernels:
         cross_entropy_backward_rows(np.ascontiguousarray(x), _indices(target), row_max, log_sum,
                                     np.ascontiguousarray(scale, x.dtype).reshape(-1), grad)
         return grad
+
+
+def _along_rows(kernel: Any, x: Array, axis: int) -> Array | None:
+    """``kernel(rows, out)`` over the rows of x (axis last), or None where it does not apply."""
+    rows = _as_rows(x, axis)
+    if rows is None:
+        return None
+    out = np.empty(rows.shape, x.dtype)
+    kernel(rows, out)
+    return out.reshape(x.shape)
 
 
 def _as_rows(x: Array, axis: int) -> Array | None:
