@@ -19,7 +19,7 @@ import pytest
 import torch
 
 import minigrad
-from .helpers import builtin_class, raised
+from .helpers import builtin_class, raised, unwrap_device_assert
 
 
 def shape(*sizes: int) -> re.Pattern:
@@ -72,7 +72,7 @@ def expect_same_error(case: Callable[[Any], Any], mentions: Sequence[Any]) -> No
     theirs = raised(case, torch)
     missing = _mentions_all(str(theirs), [m for m in mentions if not isinstance(m, mine_only)])
     assert not missing, f"test defect: torch's message lacks {missing}: {theirs!r}"
-    mine = raised(case, minigrad)
+    mine = unwrap_device_assert(raised(case, minigrad), theirs)
     expected = builtin_class(theirs)
     assert builtin_class(mine) is expected, (
         f"minigrad raised {type(mine).__name__}({mine}); torch raises {type(theirs).__name__}({theirs})")

@@ -1,4 +1,4 @@
-"""Creation kernels: fill, arange, eye, and the dtype conversion (cast).
+"""Creation kernels: arange, eye, and the dtype conversion (cast); ``device.full`` fills.
 
 Each kernel runs **one thread per output element** and writes that element only (no race). The
 values are computed where they are stored: ``arange`` computes ``start + i·step`` per element
@@ -13,14 +13,6 @@ import numpy as np
 from numba import cuda
 
 from .device import Array, blocks_for, constant, flat_storage, offset_of, threads_for
-
-
-@cuda.jit
-def _fill_kernel(out, value):
-    """out[i] = value."""
-    i = cuda.grid(1)
-    if i < out.size:
-        out[i] = value
 
 
 @cuda.jit
@@ -50,14 +42,6 @@ def _cast_kernel(x, x_strides, out, shape):
 def _launch(kernel, size: int, *args) -> None:
     threads = threads_for(size)
     kernel[blocks_for(size, threads), threads](*args)
-
-
-def full(shape: tuple[int, ...], value: float, dtype: np.dtype) -> Array:
-    """A new array of ``shape`` filled with value (cast to dtype once, on the host)."""
-    out = cuda.device_array(shape, dtype)
-    if out.size:
-        _launch(_fill_kernel, out.size, out.reshape(out.size), constant(dtype, value))
-    return out
 
 
 def arange(start: float, end: float, step: float, dtype: np.dtype) -> Array:

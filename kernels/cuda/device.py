@@ -57,10 +57,34 @@ def is_device_array(x: object) -> bool:
     return bool(getattr(x, "__cuda_ndarray__", False))
 
 
-def as_device(x: Array | float, dtype: np.dtype | None = None) -> Array:
-    """A device array for x; a Python number becomes a 0-dim array of dtype."""
+@cuda.jit
+def _fill_kernel(out, value):
+    """out[i] = value."""
+    i = cuda.grid(1)
+    if i < out.size:
+        out[i] = value
+
+
+def full(shape: tuple[int, ...], value: float, dtype: np.dtype) -> Array:
+    """A new array of ``shape`` filled with value (cast to dtype once, on the host)."""
+    out = cuda.device_array(shape, dtype)
+    if out.size:
+        threads = threads_for(out.size)
+        _fill_kernel[blocks_for(out.size, threads), threads](out.reshape(out.size),
+                                                             constant(dtype, value))
+    return out
+
+
+def as_device(x: Array | np.ndarray | float, dtype: np.dtype | None = None) -> Array:
+    """A device array for x: x itself when on the device; a number becomes a 0-dim array of
+    dtype filled by a kernel; a host array is copied to the device.
+
+    A number travels as a kernel argument, as torch passes its scalars: a copy from the host
+    (``cuda.to_device``) would first wait for every kernel already queued, at each use."""
     if is_device_array(x):
         return x
+    if np.ndim(x) == 0:
+        return full((), x, np.asarray(x).dtype if dtype is None else dtype)
     return cuda.to_device(np.asarray(x, dtype=dtype))
 
 

@@ -30,7 +30,7 @@ import numba
 import numpy as np
 from numba import cuda
 
-from .device import Array, broadcast_shapes, constant, flat_storage, offset_of
+from .device import Array, broadcast_shapes, constant, flat_storage, full, offset_of
 
 TILE = 16  # 16×16 = 256 threads per block
 
@@ -88,7 +88,7 @@ def matmul(a: Array, b: Array, tile: int = TILE) -> Array:
     if c.size == 0:
         return c.reshape(result)
     if k == 0:
-        return cuda.to_device(np.zeros(result, a.dtype))
+        return full(result, 0, a.dtype)
 
     def batch_strides(shape: tuple[int, ...], strides: tuple[int, ...]) -> tuple[int, ...]:
         """Strides of the batch dimensions once broadcast to ``batch`` (0 where repeated)."""

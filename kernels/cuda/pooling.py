@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from numba import cuda
 
-from .creation import full
-from .device import Array, blocks_for, constant, threads_for
+from .device import Array, blocks_for, constant, full, threads_for
 
 # Numba's CUDA simulator reads this module's globals in every call of one of its device functions,
 # from many threads at once; the first NumPy warning raised here (say 0·inf in a simulated kernel)

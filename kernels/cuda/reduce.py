@@ -29,7 +29,7 @@ import numba
 import numpy as np
 from numba import cuda
 
-from .device import MAX_THREADS, Array, blocks_for, constant, threads_for
+from .device import MAX_THREADS, Array, blocks_for, constant, full, threads_for
 from .elementwise import contiguous, permute_copy
 
 # Numba's CUDA simulator reads this module's globals in every call of one of its device functions,
@@ -142,7 +142,7 @@ def reduce(op: str, x: Array, axis: int | tuple[int, ...] | None = None, keepdim
         raise ValueError(f"{op} of an empty axis has no identity")
     rows = int(np.prod(kept_shape, dtype=np.int64))
     if rows == 0 or n == 0:
-        return cuda.to_device(np.full(final, identity(op, x.dtype), dtype=x.dtype))
+        return full(final, identity(op, x.dtype), x.dtype)
     if len(axes) == 1 and axes[0] != ndim - 1 and x.is_c_contiguous():
         a = axes[0]
         inner = int(np.prod(x.shape[a + 1:], dtype=np.int64))

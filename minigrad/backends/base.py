@@ -16,7 +16,7 @@ Rules every backend keeps:
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 Array = Any
 Shape = tuple[int, ...]
@@ -45,6 +45,10 @@ class Backend(Protocol):
 
     # conversion and memory
     def to_numpy(self, x: Array) -> Any: """A host NumPy array with the same values."""
+    def check_range(self, values: Array, low: int, high: int, error: Callable[[], Exception]) -> Array:
+        """Refuse integers outside [low, high) with ``error()``: at once on the host; on a device
+        at the next read back to the host, as a RuntimeError (torch's device-side assert), the
+        values returned clamped into range meanwhile. Returns the values to index with."""
     def astype(self, x: Array, dtype: Any) -> Array: """x converted to dtype (x itself when it already is)."""
     def copy(self, x: Array) -> Array: """A contiguous copy."""
     def contiguous(self, x: Array) -> Array: """x if C-contiguous, else a contiguous copy."""

@@ -5,19 +5,21 @@ An array of this backend lives in the GPU's memory (a ``DeviceNDArray``; a ``Fak
 Numba's simulator, ``NUMBA_ENABLE_CUDASIM=1``). Each primitive is a launcher: it allocates the
 result on the device and runs a kernel; nothing comes back to the host except where the answer
 is needed there (``to_numpy``, ``any``, a boolean mask's positions, ``randperm``'s sort), as in
-torch. This file holds creation, conversion, elementwise ops and reductions; ``cuda_views.py``
-the shapes, views and indexing; ``cuda_nn.py`` the network hot paths.
+torch; index ranges are checked on the device and reported at the next host read (torch's
+device-side assert, ``check_range``). This file holds creation, conversion, elementwise ops and
+reductions; ``cuda_views.py`` the shapes, views and indexing; ``cuda_nn.py`` the network hot
+paths.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from numba import cuda
 
-from kernels.cuda import arg_reduce, creation, elementwise, matmul, reduce
-from kernels.cuda.device import SIMULATOR, element_strides, is_device_array
+from kernels.cuda import arg_reduce, checks, creation, elementwise, matmul, reduce
+from kernels.cuda.device import SIMULATOR, element_strides, full, is_device_array
 from kernels.cuda.random import CounterGenerator
 
 from .base import Array, Axis, Shape
@@ -52,8 +54,13 @@ class CudaBackend(CudaViews, CudaNeuralNet):
     name = "cuda"
     array_type = DeviceArray
 
+    # checks queued on the device before the host reads their flag (bounds the closures kept)
+    MAX_PENDING_CHECKS = 256
+
     def __init__(self) -> None:
         self.generator = CounterGenerator(0)
+        self._check_flag = full((1,), 0, np.int32)
+        self._pending_checks: list[Callable[[], Exception]] = []
 
     # creation and random numbers
     def as_array(self, x: Any) -> Array:
@@ -67,13 +74,13 @@ class CudaBackend(CudaViews, CudaNeuralNet):
         return cuda.to_device(np.array(data, dtype=dtype, order="C"))
 
     def zeros(self, shape: Shape, dtype: Any) -> Array:
-        return creation.full(shape, 0, dtype)
+        return full(shape, 0, dtype)
 
     def ones(self, shape: Shape, dtype: Any) -> Array:
-        return creation.full(shape, 1, dtype)
+        return full(shape, 1, dtype)
 
     def full(self, shape: Shape, value: float, dtype: Any) -> Array:
-        return creation.full(shape, value, dtype)
+        return full(shape, value, dtype)
 
     def arange(self, start: float, end: float, step: float, dtype: Any) -> Array:
         return creation.arange(start, end, step, dtype)
@@ -101,8 +108,34 @@ class CudaBackend(CudaViews, CudaNeuralNet):
 
     # conversion and memory
     def to_numpy(self, x: Array) -> np.ndarray:
-        """A device → host copy (the host round trip of ``.numpy()``, ``.item()``, printing)."""
+        """A device → host copy (the host round trip of ``.numpy()``, ``.item()``, printing),
+        after the range checks queued so far (it waits for the GPU anyway)."""
+        self._raise_failed_check()
         return elementwise.contiguous(x).copy_to_host()
+
+    def check_range(self, values: Array, low: int, high: int, error: Callable[[], Exception]) -> Array:
+        """torch's device-side assert: a kernel copies the values clamped into [low, high) (the
+        kernels that use them next stay inside their arrays) and raises a flag when one was
+        outside; the host reads the flag at its next copy to the host, which then raises
+        ``RuntimeError: CUDA error: device-side assert triggered`` with ``error()``'s message.
+        The op that queued the check goes on at once: as in torch, the failure surfaces late."""
+        if not values.size:
+            return values
+        self._pending_checks.append(error)
+        safe = checks.clamp_and_flag(values, low, high, self._check_flag, len(self._pending_checks))
+        if len(self._pending_checks) >= self.MAX_PENDING_CHECKS:
+            self._raise_failed_check()
+        return safe
+
+    def _raise_failed_check(self) -> None:
+        """Read the flag of the queued checks; raise for the one that failed, if any."""
+        if not self._pending_checks:
+            return
+        pending, self._pending_checks = self._pending_checks, []
+        code = int(self._check_flag.copy_to_host()[0])
+        if code:
+            self._check_flag = full((1,), 0, np.int32)
+            raise RuntimeError(f"CUDA error: device-side assert triggered: {pending[code - 1]()}")
 
     def astype(self, x: Array, dtype: Any) -> Array:
         return x if x.dtype == dtype else creation.cast(x, dtype)
@@ -186,7 +219,7 @@ class CudaBackend(CudaViews, CudaNeuralNet):
         if not x.size:
             return False
         flags = creation.cast(elementwise.compare("ne", x, 0), np.int64)
-        return bool(reduce.reduce("max", flags).copy_to_host())
+        return bool(self.to_numpy(reduce.reduce("max", flags)))
 
     # linear algebra
     def matmul(self, a: Array, b: Array) -> Array:

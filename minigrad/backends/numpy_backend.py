@@ -8,7 +8,7 @@ so NumPy's RuntimeWarnings raised from this module are filtered out.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -71,6 +71,13 @@ class NumpyBackend(NumpyNeuralNetKernels, NumpyNormKernels, NumpyOptimizerKernel
     # conversion and memory
     def to_numpy(self, x: Array) -> np.ndarray:
         return x
+
+    def check_range(self, values: Array, low: int, high: int, error: Callable[[], Exception]) -> Array:
+        """values, after raising ``error()`` when one lies outside [low, high): on the host the
+        check is immediate."""
+        if values.size and (values.min() < low or values.max() >= high):
+            raise error()
+        return values
 
     def astype(self, x: Array, dtype: Any) -> Array:
         return x.astype(dtype, copy=False)

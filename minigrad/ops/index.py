@@ -69,8 +69,9 @@ def _bounds(index: Tensor) -> tuple[int, int]:
     return int(backend.to_numpy(low)), int(backend.to_numpy(high))
 
 
-def _check_array(array: Any, dim: int, shape: tuple[int, ...], backend: Any) -> None:
-    """Refuse an index array with a value out of range, or a mask of the wrong shape."""
+def _check_array(array: Any, dim: int, shape: tuple[int, ...], backend: Any) -> Any:
+    """Refuse an index array with a value out of range, or a mask of the wrong shape; returns
+    the array to index with (``Backend.check_range``)."""
     if array.dtype.kind == "b":
         for j, n in enumerate(array.shape):
             if n != shape[dim + j]:
@@ -78,15 +79,15 @@ def _check_array(array: Any, dim: int, shape: tuple[int, ...], backend: Any) -> 
                     f"The shape of the mask {list(array.shape)} at index {j} does not match the "
                     f"shape of the indexed tensor {list(shape)} at index {dim + j}"
                 )
-        return
+        return array
     size = shape[dim]
-    if array.size:
-        high = int(backend.to_numpy(backend.amax(array, None, False)))
-        low = int(backend.to_numpy(backend.amin(array, None, False)))
-        if high >= size or low < -size:
-            raise IndexError(
-                f"index {high if high >= size else low} is out of bounds for dimension {dim} with size {size}"
-            )
+
+    def out_of_bounds() -> IndexError:
+        low, high = (int(backend.to_numpy(f(array, None, False))) for f in (backend.amin, backend.amax))
+        return IndexError(
+            f"index {high if high >= size else low} is out of bounds for dimension {dim} with size {size}"
+        )
+    return backend.check_range(array, -size, size, out_of_bounds)
 
 
 def parse_index(shape: tuple[int, ...], index: Any, backend: Any) -> Index:
@@ -136,7 +137,7 @@ def parse_index(shape: tuple[int, ...], index: Any, backend: Any) -> Index:
             advanced.append(backend.reshape(item, (1,)))
             whole = False
         else:
-            _check_array(item, dim, shape, backend)
+            item = _check_array(item, dim, shape, backend)
             basic += [slice(None)] * _width(item)
             advanced.append(item)
             dim += _width(item)
@@ -301,15 +302,18 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
                 f"index_select(): Index to scalar can have only 1 value, got {index.numel()} value(s)"
             )
         return index_select(input.reshape(1), 0, index).reshape(())
-    positions = index.data if index.ndim == 1 else input._backend.reshape(index.data, (1,))
-    low, high = _bounds(index)
     size = input.shape[d]
-    if index.numel() and (low < 0 or high >= size):
+
+    def out_of_range() -> Exception:
+        low, high = _bounds(index)
         if d == 1:  # torch's CPU kernel for dim 1 checks the range itself, with its own error
-            raise RuntimeError(
+            return RuntimeError(
                 f"INDICES element is out of DATA bounds, id={low if low < 0 else high} axis_dim={size}"
             )
-        raise IndexError("index out of range in self")
+        return IndexError("index out of range in self")
+    positions = input._backend.check_range(index.data, 0, size, out_of_range)
+    if index.ndim == 0:
+        positions = input._backend.reshape(positions, (1,))
     return IndexSelect.apply(input, d, positions)
 
 
@@ -360,13 +364,14 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
                 f"Size does not match at dimension {k} expected index {list(index.shape)} to be no "
                 f"larger than self {list(input.shape)} apart from dimension {d}"
             )
-    low, high = _bounds(index)
     size = input.shape[d]
-    if index.numel() and (low < 0 or high >= size):
-        raise RuntimeError(
+
+    def out_of_bounds() -> RuntimeError:
+        low, high = _bounds(index)
+        return RuntimeError(
             f"index {low if low < 0 else high} is out of bounds for dimension {d} with size {size}"
         )
-    return Gather.apply(input, d, index.data)
+    return Gather.apply(input, d, input._backend.check_range(index.data, 0, size, out_of_bounds))
 
 
 __all__ = ["getitem", "narrow", "select", "index_select", "gather"]

@@ -79,11 +79,12 @@ def _class_targets(op: str, input: Tensor, target: Tensor, weight: Tensor | None
     backend, y = input._backend, target.data
     kept = backend.compare("ne", y, ignore_index)
     safe = backend.where(kept, y, 0)
-    if y.size and (int(backend.to_numpy(backend.amin(safe, None, False))) < 0
-                   or int(backend.to_numpy(backend.amax(safe, None, False))) >= classes):
+
+    def out_of_bounds() -> IndexError:
         bad = next(v for v in backend.to_numpy(y).ravel().tolist()
                    if v != ignore_index and not 0 <= v < classes)
-        raise IndexError(f"Target {bad} is out of bounds.")
+        return IndexError(f"Target {bad} is out of bounds.")
+    safe = backend.check_range(safe, 0, classes, out_of_bounds)
     mask = backend.astype(kept, input.data.dtype)
     picked = mask if weight is None else backend.mul(backend.take(weight.data, safe, 0), mask)
     index = backend.reshape(safe, (y.shape[0], 1) + y.shape[1:])
@@ -95,10 +96,8 @@ def _scaled(ctx: Function, grad: Tensor, values: Any) -> Tensor:
     When that total is 0 (0/0: the loss is nan), ignored samples still get 0, as in torch."""
     b = ctx.backend
     if ctx.reduction == "mean":
-        total = b.sum(ctx.picked, None, False)
-        values = b.div(values, total)
-        if not float(b.to_numpy(total)):
-            values = b.where(b.compare("eq", ctx.mask, 0), 0, values)
+        values = b.div(values, b.sum(ctx.picked, None, False))
+        values = b.where(b.compare("eq", ctx.mask, 0), 0, values)  # 0, not 0/0, when Σ w = 0
     return grad * _constant(values, b)
 
 
