@@ -11,6 +11,7 @@ Profiles (``HYPOTHESIS_PROFILE`` chooses; ``dev`` is the default, ``ci`` when ``
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 import torch
@@ -40,6 +41,17 @@ def backends_under_test() -> list[str]:
 
 @pytest.fixture(params=backends_under_test())
 def backend(request: pytest.FixtureRequest):
-    """Run the test with this backend as minigrad's default."""
-    with minigrad.use_backend(request.param):
-        yield request.param
+    """Run the test with this backend as minigrad's default. In Numba's CUDA simulator, tests
+    marked ``heavy`` are skipped, and threads
+    switch every 0.1 ms instead of Python's 5 ms: its block manager polls the threads that wait
+    in ``syncthreads``, and each barrier would otherwise cost milliseconds."""
+    interval = sys.getswitchinterval()
+    if request.param == "cuda" and os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        if request.node.get_closest_marker("heavy"):
+            pytest.skip("too heavy for the simulator, which runs each GPU thread as a Python thread")
+        sys.setswitchinterval(1e-4)
+    try:
+        with minigrad.use_backend(request.param):
+            yield request.param
+    finally:
+        sys.setswitchinterval(interval)

@@ -144,13 +144,17 @@ def test_the_kernel_tests_pass_under_bounds_checks(tmp_path: Path) -> None:
     assert " passed" in done.stdout.splitlines()[-1]
 
 
-CUDA_PARITY_FILES = ("test_elementwise.py", "test_softmax.py", "test_losses.py", "test_index.py")
+# the parity files whose tests suit the simulator (tiny shapes; tests marked `heavy` skip there)
+CUDA_PARITY_FILES = ("test_elementwise.py", "test_binary.py", "test_reduce.py", "test_shape.py",
+                     "test_index.py", "test_creation.py", "test_inplace.py", "test_graph.py",
+                     "test_softmax.py", "test_losses.py", "test_functional.py",
+                     "test_normalization.py", "test_pooling.py")
 
 
 @pytest.mark.skipif("numba" not in backends_under_test(), reason="numba is not installed")
 def test_parity_files_pass_on_cuda_in_the_simulator() -> None:
     """The parity tests themselves, not only the kernel tests, on the cuda backend: in Numba's
-    CUDA simulator every kernel runs in Python, so CI runs a few files with the ``simulator``
+    CUDA simulator every kernel runs in Python, so CI runs these files with the ``simulator``
     profile (3 examples a test); `scripts/gpu_checks.py` runs more of them on a real GPU."""
     environment = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "MINIGRAD_TEST_BACKENDS": "cuda",
                    "HYPOTHESIS_PROFILE": "simulator"}

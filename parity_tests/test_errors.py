@@ -239,6 +239,9 @@ CASES: dict[str, tuple[Callable[[Any], Any], list[Any]]] = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_input(backend: str, name: str) -> None:
+    if name == "numpy_requires_grad" and backend == "cuda":
+        pytest.skip("torch refuses a GPU tensor's .numpy() first (TypeError), whether it requires "
+                    "grad or not: test_kernels_cuda_backend.py checks that")
     case, mentions = CASES[name]
     expect_same_error(case, mentions)
 

@@ -86,7 +86,10 @@ def test_grad_never_aliases_a_tensor_the_user_holds(backend: str) -> None:
 
 
 def test_a_fresh_gradient_is_stored_without_a_copy(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The common case, a gradient the backward pass just made, costs no copy (as in torch)."""
+    """The common case, a gradient the backward pass just made, costs no copy (as in torch).
+    Host arrays only: AccumulateGrad always copies a device array (see its docstring)."""
+    if backend == "cuda":
+        pytest.skip("device arrays may share memory without saying so: their gradient is copied")
     def refuse(array: Any) -> Any:
         raise AssertionError("AccumulateGrad copied a gradient nobody else holds")
     w = minigrad.randn(3, 4, requires_grad=True)
@@ -311,6 +314,7 @@ def test_fan_out_sums_the_gradients(backend: str) -> None:
     run_both(program)
 
 
+@pytest.mark.heavy
 def test_deep_chain_has_no_recursion_limit(backend: str) -> None:
     """10,000 ops in a row, forward and backward, without RecursionError."""
     def program(lib: Any) -> list:
@@ -365,6 +369,7 @@ def _train(lib: Any, steps: int, on_step: Callable[[int], None] | None = None) -
     return loss
 
 
+@pytest.mark.heavy
 def test_training_loop_memory_is_flat(backend: str) -> None:
     """2,000 forward/backward/update steps: traced memory at step 2,000 ≈ at step 200."""
     sizes = []

@@ -392,7 +392,7 @@ def test_dropout2d_zeroes_whole_channels(backend: str, p: float, dtype: type, se
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # torch's and minigrad's 3-D / 2-D warnings
         out = F.dropout2d(mine, p)
-    zero = out.detach().numpy() == 0
+    zero = out.detach().cpu().numpy() == 0
     channel_zero = zero.reshape(shape[0], shape[1], -1)
     assert (channel_zero.all(-1) | ~channel_zero.any(-1)).all(), "a channel was partly zeroed"
     expected = theirs * torch.from_numpy(~zero) / (1 - p)
@@ -407,7 +407,7 @@ def test_dropout2d_rate_and_modes(backend: str) -> None:
     """About p of the channels are dropped; eval mode and p = 0 return the input itself, p = 1
     zeroes it, inplace writes into it; 3-D and 2-D inputs warn as torch; 1-D is refused."""
     n, p = 4000, 0.3
-    out = F.dropout2d(minigrad.ones(n, 2, 2, 2), p).numpy()
+    out = F.dropout2d(minigrad.ones(n, 2, 2, 2), p).cpu().numpy()
     kept = out[:, :, 0, 0] != 0
     assert abs(kept.mean() - (1 - p)) < 5 * math.sqrt(p * (1 - p) / kept.size)
     layer, x = nn.Dropout2d(p), minigrad.ones(2, 3, 2, 2)
