@@ -75,6 +75,14 @@ def test_random_numbers_follow_their_distribution_and_the_seed(B) -> None:
     u = B.to_numpy(B.rand((400,), np.float32))
     B.manual_seed(3)
     assert np.array_equal(u, B.to_numpy(B.rand((400,), np.float32)))
+    # Numba's xoroshiro128+ on the host, from the states of threads 0 and 1 (seed + t·φ)
+    from numba.cuda.random import (init_xoroshiro128p_state, xoroshiro128p_dtype,
+                                   xoroshiro128p_uniform_float32)
+    states = np.zeros(2, xoroshiro128p_dtype)
+    for t in (0, 1):
+        init_xoroshiro128p_state(states, t, np.uint64(3) + np.uint64(t) * np.uint64(0x9E3779B97F4A7C15))
+    assert u[:2].tolist() == [xoroshiro128p_uniform_float32(states, 0),
+                              xoroshiro128p_uniform_float32(states, 1)]
     assert u.dtype == np.float32 and 0 <= u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.05
     z = B.to_numpy(B.randn((400,), np.float64))
     assert abs(z.mean()) < 0.2 and abs(z.std() - 1) < 0.15

@@ -20,7 +20,7 @@ from numba import cuda
 
 from kernels.cuda import arg_reduce, checks, creation, elementwise, matmul, reduce
 from kernels.cuda.device import SIMULATOR, element_strides, full, is_device_array
-from kernels.cuda.random import CounterGenerator
+from kernels.cuda.random import XoroshiroGenerator
 
 from .base import Array, Axis, Shape
 from .cuda_nn import CudaNeuralNet
@@ -58,7 +58,7 @@ class CudaBackend(CudaViews, CudaNeuralNet):
     MAX_PENDING_CHECKS = 256
 
     def __init__(self) -> None:
-        self.generator = CounterGenerator(0)
+        self.generator = XoroshiroGenerator(0)
         self._check_flag = full((1,), 0, np.int32)
         self._pending_checks: list[Callable[[], Exception]] = []
 
