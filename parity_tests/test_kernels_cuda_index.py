@@ -12,7 +12,7 @@ from parity_tests.cuda_simulator import (DTYPES, USABLE, check, cuda_kernels_can
                                          dev, sample)
 
 if USABLE:
-    from kernels.cuda import index
+    from kernels.cuda import index, sort
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -51,3 +51,10 @@ def test_scatter_add_adds_repeated_indices(dtype) -> None:
     index.scatter_add(columns, 0, dev(chosen.T), dev(src))
     check(columns, torch.tensor(base).T.scatter_add(0, torch.tensor(chosen.T), torch.tensor(src)),
           family="reduction", n=3)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 8, 37])
+def test_bitonic_argsort_equals_torch_argsort(n: int) -> None:
+    """Distinct keys (ties would leave the order free): the same positions as torch's argsort."""
+    keys = np.random.default_rng(n).permutation(np.linspace(-1.0, 1.0, n))
+    check(sort.argsort(dev(keys)), torch.argsort(torch.from_numpy(keys)), "exact")

@@ -4,9 +4,9 @@
 An array of this backend lives in the GPU's memory (a ``DeviceNDArray``; a ``FakeCUDAArray`` in
 Numba's simulator, ``NUMBA_ENABLE_CUDASIM=1``). Each primitive is a launcher: it allocates the
 result on the device and runs a kernel; nothing comes back to the host except where the answer
-is needed there (``to_numpy``, ``any``, a boolean mask's positions, ``randperm``'s sort), as in
-torch; index ranges are checked on the device and reported at the next host read (torch's
-device-side assert, ``check_range``). This file holds creation, conversion, elementwise ops and
+is needed there (``to_numpy``, ``any``, a boolean mask's positions), as in torch; index ranges
+are checked on the device and reported at the next host read (torch's device-side assert,
+``check_range``). This file holds creation, conversion, elementwise ops and
 reductions; ``cuda_views.py`` the shapes, views and indexing; ``cuda_nn.py`` the network hot
 paths.
 """
@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 from numba import cuda
 
-from kernels.cuda import arg_reduce, checks, creation, elementwise, matmul, reduce
+from kernels.cuda import arg_reduce, checks, creation, elementwise, matmul, reduce, sort
 from kernels.cuda.device import SIMULATOR, element_strides, full, is_device_array
 from kernels.cuda.random import XoroshiroGenerator
 
@@ -101,10 +101,10 @@ class CudaBackend(CudaViews, CudaNeuralNet):
         return self.generator.randint(low, high, shape, dtype)
 
     def randperm(self, n: int, dtype: Any) -> Array:
-        """The order that sorts n uniform keys drawn on the device; the sort is a host round
-        trip (there is no sort kernel here)."""
-        keys = self.to_numpy(self.generator.rand((n,), np.float64))
-        return self.array(np.argsort(keys, kind="stable"), dtype)
+        """The order that sorts n uniform keys drawn on the device (a bitonic sort, on the
+        device too): a uniformly random permutation."""
+        order = sort.argsort(self.generator.rand((n,), np.float64))
+        return self.astype(order, dtype)
 
     # conversion and memory
     def to_numpy(self, x: Array) -> np.ndarray:
