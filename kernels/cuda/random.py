@@ -23,6 +23,7 @@ values differ from torch's (torch's CUDA generator is Philox): only their distri
 from __future__ import annotations
 
 import warnings
+from functools import cache
 
 import numpy as np
 from numba import cuda, int64, uint64
@@ -60,40 +61,25 @@ def _seed_kernel(states, seed):
         init_xoroshiro128p_state(states, t, seed + uint64(t) * uint64(_GOLDEN))
 
 
-@cuda.jit
-def _uniform32_kernel(states, out):
-    """out[i] = a uniform float32 in [0, 1) from state i mod STATES."""
-    t = cuda.grid(1)
-    if t < states.size:
-        for i in range(t, out.size, states.size):
-            out[i] = xoroshiro128p_uniform_float32(states, t)
+# Numba's draws, by (distribution, dtype)
+DRAWS = {("uniform", np.float32): xoroshiro128p_uniform_float32,
+         ("uniform", np.float64): xoroshiro128p_uniform_float64,
+         ("normal", np.float32): xoroshiro128p_normal_float32,
+         ("normal", np.float64): xoroshiro128p_normal_float64}
 
 
-@cuda.jit
-def _uniform64_kernel(states, out):
-    """out[i] = a uniform float64 in [0, 1) from state i mod STATES."""
-    t = cuda.grid(1)
-    if t < states.size:
-        for i in range(t, out.size, states.size):
-            out[i] = xoroshiro128p_uniform_float64(states, t)
+@cache
+def _sampling_kernel(distribution: str, dtype: type):
+    draw = DRAWS[distribution, dtype]
 
-
-@cuda.jit
-def _normal32_kernel(states, out):
-    """out[i] = a standard normal float32 from state i mod STATES."""
-    t = cuda.grid(1)
-    if t < states.size:
-        for i in range(t, out.size, states.size):
-            out[i] = xoroshiro128p_normal_float32(states, t)
-
-
-@cuda.jit
-def _normal64_kernel(states, out):
-    """out[i] = a standard normal float64 from state i mod STATES."""
-    t = cuda.grid(1)
-    if t < states.size:
-        for i in range(t, out.size, states.size):
-            out[i] = xoroshiro128p_normal_float64(states, t)
+    @cuda.jit
+    def kernel(states, out):
+        """out[i] = a draw from state i mod STATES (thread t draws its elements in turn)."""
+        t = cuda.grid(1)
+        if t < states.size:
+            for i in range(t, out.size, states.size):
+                out[i] = draw(states, t)
+    return kernel
 
 
 @cuda.jit
@@ -127,13 +113,13 @@ class XoroshiroGenerator:
         return out
 
     def rand(self, shape: tuple[int, ...], dtype: np.dtype) -> Array:
-        """Uniform samples in [0, 1)."""
-        kernel = _uniform32_kernel if np.dtype(dtype) == np.float32 else _uniform64_kernel
+        """Uniform samples in [0, 1) (float32 or float64)."""
+        kernel = _sampling_kernel("uniform", np.dtype(dtype).type)
         return self._launch(kernel, cuda.device_array(shape, dtype))
 
     def randn(self, shape: tuple[int, ...], dtype: np.dtype) -> Array:
-        """Standard normal samples."""
-        kernel = _normal32_kernel if np.dtype(dtype) == np.float32 else _normal64_kernel
+        """Standard normal samples (float32 or float64)."""
+        kernel = _sampling_kernel("normal", np.dtype(dtype).type)
         return self._launch(kernel, cuda.device_array(shape, dtype))
 
     def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: np.dtype) -> Array:
