@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad
-from .helpers import check_op
+from .helpers import assert_close, check_op
 from .strategies import arrays, float_dtypes, layouts, seeds, shapes
 
 # name: (low, high, special points) — each op's domain and where its derivative is special.
@@ -71,3 +71,27 @@ def test_sqrt_at_zero_gradient(backend: str) -> None:
 def test_sigmoid_does_not_overflow(backend: str) -> None:
     x = torch.tensor([-1000.0, -100.0, 0.0, 100.0, 1000.0])
     check_op(minigrad.sigmoid, torch.sigmoid, [x.numpy()])
+
+
+ZERO_DERIVATIVES = {
+    "sign": lambda lib, x: x.sign(),
+    "pow_0": lambda lib, x: x.pow(0),
+    "floor_divide": lambda lib, x: lib.div(x, 2.0, rounding_mode="floor"),
+    "l1_loss_gradient": lambda lib, x: lib.autograd.grad(  # its derivative: through sign
+        lib.nn.functional.l1_loss(x, lib.zeros(3, dtype=lib.float64), weight=lib.zeros(
+            3, dtype=lib.float64)), x, create_graph=True)[0],
+}
+
+
+@pytest.mark.parametrize("name", list(ZERO_DERIVATIVES))
+def test_a_zero_derivative_stays_zero_under_nan_and_inf(backend: str, name: str) -> None:
+    """torch writes a derivative that is 0 as zeros_like(grad), not grad·0: an upstream gradient
+    of nan or inf still gives 0 (first and second derivatives)."""
+    results = []
+    for lib in (minigrad, torch):
+        x = lib.tensor([1.5, -2.0, 0.0], dtype=lib.float64, requires_grad=True)
+        y = ZERO_DERIVATIVES[name](lib, x)
+        upstream = lib.tensor([math.nan, math.inf, 1.0], dtype=lib.float64)[:y.numel()].reshape(y.shape)
+        (grad,) = lib.autograd.grad(y, x, upstream, create_graph=True)
+        results.append(grad)
+    assert_close(*results)

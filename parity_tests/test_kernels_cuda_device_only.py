@@ -99,6 +99,8 @@ OUT_OF_RANGE: dict[str, Callable[[Any], Any]] = {
     "gather": lambda lib: lib.ones(2, 3).gather(1, lib.tensor([[0], [5]])),
     "tensor index": lambda lib: lib.ones(3)[lib.tensor([[0], [-4]])],
     "embedding": lambda lib: lib.nn.functional.embedding(lib.tensor([1, 4]), lib.ones(4, 2)),
+    "binary_cross_entropy input": lambda lib: lib.nn.functional.binary_cross_entropy(
+        lib.tensor([0.5, 1.5]), lib.zeros(2)),
 }
 
 

@@ -39,8 +39,9 @@ def _clamp_and_flag_kernel(values, strides, shape, low, high, out, flag, code):
 
 
 def clamp_and_flag(values: Array, low: int, high: int, flag: Array, code: int) -> Array:
-    """A contiguous copy of the integers ``values`` (any strided view) clamped into [low, high),
-    with ``code`` written into ``flag[0]`` when one of them was outside."""
+    """A contiguous copy of ``values`` (any strided view) clamped into [low, high), with
+    ``code`` written into ``flag[0]`` when one of them was outside. For integers the largest
+    value kept is high - 1; for floats (a range check, not an index) the copy is not used."""
     out = cuda.device_array(tuple(values.shape), values.dtype)
     if out.size:
         flat, strides = flat_storage(values)

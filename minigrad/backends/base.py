@@ -46,7 +46,7 @@ class Backend(Protocol):
     # conversion and memory
     def to_numpy(self, x: Array) -> Any: """A host NumPy array with the same values."""
     def check_range(self, values: Array, low: int, high: int, error: Callable[[], Exception]) -> Array:
-        """Refuse integers outside [low, high) with ``error()``: at once on the host; on a device
+        """Refuse values outside [low, high) with ``error()``: at once on the host; on a device
         at the next read back to the host, as a RuntimeError (torch's device-side assert), the
         values returned clamped into range meanwhile. Returns the values to index with."""
     def astype(self, x: Array, dtype: Any) -> Array: """x converted to dtype (x itself when it already is)."""

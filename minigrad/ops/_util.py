@@ -110,3 +110,11 @@ def cast(tensor: Tensor, dtype: dtypes.dtype) -> Tensor:
     if tensor.data.dtype == dtype.np:
         return tensor
     return Cast.apply(tensor, dtype)
+
+
+def zeros_as(like: Tensor, shape: tuple[int, ...] | None = None) -> Tensor:
+    """A constant tensor of zeros with ``like``'s dtype and backend (and shape, unless given):
+    torch's ``zeros_like`` in a derivative that is 0, which stays 0 where ``grad·0`` would give
+    nan (an inf or nan gradient)."""
+    shape = like.data.shape if shape is None else shape
+    return Tensor(like._backend.zeros(shape, like.data.dtype), backend=like._backend)

@@ -13,7 +13,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import cast, check_broadcast, check_number, check_tensor, operands, promote
+from ._util import cast, check_broadcast, check_number, check_tensor, operands, promote, zeros_as
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -102,7 +102,7 @@ class Pow(Function):
             if isinstance(b, Tensor):
                 grad_a = _unbroadcast((grad * (b * a.pow(b - 1))).masked_fill(b == 0, 0), a.shape)
             else:
-                grad_a = grad * 0 if b == 0 else grad * (b * a.pow(b - 1))
+                grad_a = zeros_as(grad) if b == 0 else grad * (b * a.pow(b - 1))
         if ctx.needs_input_grad[1]:
             if isinstance(a, Tensor):
                 local = (y * a.log()).masked_fill((a == 0) & (b >= 0), 0)
@@ -310,8 +310,8 @@ class RoundedDiv(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         a_shape, b_shape = ctx.shapes
-        return (_unbroadcast(grad * 0, a_shape) if ctx.needs_input_grad[0] else None,
-                _unbroadcast(grad * 0, b_shape) if ctx.needs_input_grad[1] else None, None, None)
+        return (zeros_as(grad, a_shape) if ctx.needs_input_grad[0] else None,
+                zeros_as(grad, b_shape) if ctx.needs_input_grad[1] else None, None, None)
 
 
 class FloorDivide(Function):

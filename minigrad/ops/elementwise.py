@@ -10,7 +10,7 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import check_tensor, to_float
+from ._util import check_tensor, to_float, zeros_as
 
 
 class Neg(Function):
@@ -48,7 +48,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
-        return grad * 0
+        return zeros_as(grad)
 
 
 class Exp(Function):

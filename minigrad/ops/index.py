@@ -20,7 +20,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import cast, check_tensor, wrap_dim
+from ._util import cast, check_tensor, wrap_dim, zeros_as
 
 Index = tuple[tuple | None, tuple | None]  # (basic index or None, advanced index or None)
 
@@ -146,11 +146,6 @@ def parse_index(shape: tuple[int, ...], index: Any, backend: Any) -> Index:
     return basic_step, (tuple(advanced) if has_advanced else None)
 
 
-def _zeros(like: Tensor, shape: tuple[int, ...]) -> Tensor:
-    """A constant tensor of zeros with ``like``'s dtype and backend."""
-    return Tensor(like._backend.zeros(shape, like.data.dtype), backend=like._backend)
-
-
 def _index(x: Tensor, index: Index) -> Tensor:
     """``x[index]`` for a parsed index: the basic step, then the advanced one."""
     basic, advanced = index
@@ -173,7 +168,7 @@ class BasicIndex(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
-        return IndexPut.apply(_zeros(grad, ctx.shape), grad, (ctx.index, None), False), None
+        return IndexPut.apply(zeros_as(grad, ctx.shape), grad, (ctx.index, None), False), None
 
 
 class AdvancedIndex(Function):
@@ -186,7 +181,7 @@ class AdvancedIndex(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
-        return IndexPut.apply(_zeros(grad, ctx.shape), grad, (None, ctx.index), True), None
+        return IndexPut.apply(zeros_as(grad, ctx.shape), grad, (None, ctx.index), True), None
 
 
 class IndexPut(Function):
@@ -284,7 +279,7 @@ class IndexSelect(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
-        return IndexPut.apply(_zeros(grad, ctx.shape), grad, (None, ctx.where), True), None, None
+        return IndexPut.apply(zeros_as(grad, ctx.shape), grad, (None, ctx.where), True), None, None
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -327,7 +322,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
-        return ScatterAdd.apply(_zeros(grad, ctx.shape), grad, ctx.dim, ctx.index), None, None
+        return ScatterAdd.apply(zeros_as(grad, ctx.shape), grad, ctx.dim, ctx.index), None, None
 
 
 class ScatterAdd(Function):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
+
 from ...autograd.function import Function
 from ...ops._util import broadcast_shapes, check_tensor
 from ...ops.binary import where
@@ -166,11 +168,12 @@ class BinaryCrossEntropy(Function):
 
 
 def _check_in_unit_interval(tensor: Tensor, what: str) -> None:
-    """torch's CPU check that probabilities lie in [0, 1]."""
-    b = tensor._backend
-    outside = b.logical("or", b.compare("lt", tensor.data, 0), b.compare("gt", tensor.data, 1))
-    if b.any(outside):
-        raise RuntimeError(f"all elements of {what} should be between 0 and 1")
+    """torch's check that probabilities lie in [0, 1] = [0, the next float after 1) (on a
+    device: at the next read back to the host, as torch's device-side assert)."""
+    dtype = tensor.data.dtype.type
+    above_one = np.nextafter(dtype(1), dtype(2))
+    tensor._backend.check_range(tensor.data, 0, above_one, lambda: RuntimeError(
+        f"all elements of {what} should be between 0 and 1"))
 
 
 def _check_expands(weight: Tensor, shape: tuple[int, ...], what: str) -> None:
