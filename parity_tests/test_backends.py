@@ -148,7 +148,7 @@ def test_the_kernel_tests_pass_under_bounds_checks(tmp_path: Path) -> None:
 CUDA_PARITY_FILES = ("test_elementwise.py", "test_binary.py", "test_reduce.py", "test_shape.py",
                      "test_index.py", "test_creation.py", "test_inplace.py", "test_graph.py",
                      "test_softmax.py", "test_losses.py", "test_functional.py",
-                     "test_normalization.py", "test_pooling.py")
+                     "test_normalization.py", "test_pooling.py", "test_errors.py")
 
 
 @pytest.mark.skipif("numba" not in backends_under_test(), reason="numba is not installed")
