@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .backends import cuda_may_work
 
-__all__ = ["is_available"]
+__all__ = ["is_available", "synchronize"]
 
 
 def is_available() -> bool:
@@ -17,3 +17,10 @@ def is_available() -> bool:
         return False
     from numba import cuda
     return bool(cuda.is_available())
+
+
+def synchronize() -> None:
+    """Wait for every queued kernel, then raise the first failed device-side check (an index
+    out of range, say) as torch's ``RuntimeError: CUDA error: device-side assert triggered``."""
+    from .backends import get_backend
+    get_backend("cuda").synchronize()

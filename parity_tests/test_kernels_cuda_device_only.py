@@ -131,3 +131,16 @@ def test_checks_that_pass_cost_one_flag_read(copies: dict[str, int]) -> None:
         expected = F.cross_entropy(torch.zeros(3, 4), torch.tensor([0, 3, 1]))
         assert_close(losses[-1].item(), expected.item())
         assert copies["to_host"] == 2
+
+
+def test_synchronize_reports_a_failed_check() -> None:
+    """``minigrad.cuda.synchronize()``, as ``torch.cuda.synchronize()``, waits for the GPU and
+    raises a failed check (torch's CPU message for the same gather); then nothing is left."""
+    with pytest.raises(RuntimeError) as theirs:
+        OUT_OF_RANGE["gather"](torch)
+    with minigrad.use_backend("cuda"):
+        OUT_OF_RANGE["gather"](minigrad)
+        with pytest.raises(RuntimeError) as mine:
+            minigrad.cuda.synchronize()
+        assert str(mine.value) == DEVICE_ASSERT + str(theirs.value)
+        minigrad.cuda.synchronize()

@@ -127,6 +127,11 @@ class CudaBackend(CudaViews, CudaNeuralNet):
             self._raise_failed_check()
         return safe
 
+    def synchronize(self) -> None:
+        """Wait for the GPU's queue; raise the failed range check, if any (``check_range``)."""
+        cuda.synchronize()
+        self._raise_failed_check()
+
     def _raise_failed_check(self) -> None:
         """Read the flag of the queued checks; raise for the one that failed, if any."""
         if not self._pending_checks:
