@@ -210,6 +210,7 @@ def test_conv_transpose2d_output_size(backend: str) -> None:
         mine(minigrad.tensor(x), output_size=[9, 9])
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("make", [
     lambda nn: nn.Conv2d(64, 32, 3), lambda nn: nn.Conv1d(48, 64, 5, groups=4),
     lambda nn: nn.ConvTranspose2d(16, 64, 4, groups=2)])
