@@ -42,9 +42,9 @@ def backends_under_test() -> list[str]:
 @pytest.fixture(params=backends_under_test())
 def backend(request: pytest.FixtureRequest):
     """Run the test with this backend as minigrad's default. In Numba's CUDA simulator, tests
-    marked ``heavy`` are skipped, and threads
-    switch every 0.1 ms instead of Python's 5 ms: its block manager polls the threads that wait
-    in ``syncthreads``, and each barrier would otherwise cost milliseconds."""
+    marked ``heavy`` are skipped, and threads switch every 0.1 ms instead of Python's 5 ms: its
+    block manager polls the threads that wait in ``syncthreads``, and each barrier would
+    otherwise cost milliseconds. After a cuda test, a failed device-side check is raised there."""
     interval = sys.getswitchinterval()
     if request.param == "cuda" and os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         if request.node.get_closest_marker("heavy"):
@@ -53,7 +53,7 @@ def backend(request: pytest.FixtureRequest):
     try:
         with minigrad.use_backend(request.param):
             yield request.param
-        if request.param == "cuda":  # a failed device-side check belongs to the test that made it
+        if request.param == "cuda":
             minigrad.cuda.synchronize()
     finally:
         sys.setswitchinterval(interval)

@@ -60,12 +60,9 @@ def _width(item: Any) -> int:
     return 1
 
 
-def _bounds(index: Tensor) -> tuple[int, int]:
-    """The smallest and largest value of an integer index tensor ((0, 0) when empty)."""
-    if not index.numel():
-        return 0, 0
-    backend = index._backend
-    low, high = backend.amin(index.data, None, False), backend.amax(index.data, None, False)
+def _bounds(array: Any, backend: Any) -> tuple[int, int]:
+    """The smallest and largest value of a non-empty integer index array (for error messages)."""
+    low, high = backend.amin(array, None, False), backend.amax(array, None, False)
     return int(backend.to_numpy(low)), int(backend.to_numpy(high))
 
 
@@ -83,7 +80,7 @@ def _check_array(array: Any, dim: int, shape: tuple[int, ...], backend: Any) -> 
     size = shape[dim]
 
     def out_of_bounds() -> IndexError:
-        low, high = (int(backend.to_numpy(f(array, None, False))) for f in (backend.amin, backend.amax))
+        low, high = _bounds(array, backend)
         return IndexError(
             f"index {high if high >= size else low} is out of bounds for dimension {dim} with size {size}"
         )
@@ -300,7 +297,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     size = input.shape[d]
 
     def out_of_range() -> Exception:
-        low, high = _bounds(index)
+        low, high = _bounds(index.data, index._backend)
         if d == 1:  # torch's CPU kernel for dim 1 checks the range itself, with its own error
             return RuntimeError(
                 f"INDICES element is out of DATA bounds, id={low if low < 0 else high} axis_dim={size}"
@@ -362,7 +359,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     size = input.shape[d]
 
     def out_of_bounds() -> RuntimeError:
-        low, high = _bounds(index)
+        low, high = _bounds(index.data, index._backend)
         return RuntimeError(
             f"index {low if low < 0 else high} is out of bounds for dimension {d} with size {size}"
         )
