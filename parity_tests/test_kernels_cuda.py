@@ -17,13 +17,16 @@ run here. When ``numba.cuda`` was imported earlier without a usable GPU, these t
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from parity_tests.cuda_simulator import (DTYPES, USABLE, check, cuda_kernels_can_run,  # noqa: F401
-                                         dev, sample)
+from parity_tests.cuda_simulator import (DTYPES, SIMULATOR, USABLE, check,  # noqa: F401
+                                         cuda_kernels_can_run, dev, sample)
 
 if USABLE:
     from kernels.cuda import elementwise, matmul, reduce, softmax
@@ -185,6 +188,30 @@ def test_batched_matmul_broadcasts_and_handles_vectors(dtype) -> None:
     check(matmul.matmul(dev(a_host), dev(v_host), tile=2), ta @ tv, family="reduction", n=4)
     check(matmul.matmul(dev(v_host), dev(b_host), tile=2), tv @ tb, family="reduction", n=4)
     check(matmul.matmul(dev(v_host), dev(v_host), tile=2), tv @ tv, family="reduction", n=4)
+
+
+@pytest.mark.skipif(not SIMULATOR, reason="a repair of Numba's simulator (kernels/cuda/simulator.py)")
+def test_threads_asking_at_once_get_the_blocks_one_shared_array() -> None:
+    """Every thread of a simulated block must see the same ``cuda.shared.array``. Here each lookup
+    sleeps after it has found nothing (so the other threads run then, as a thread switch there
+    would): without the simulator's repair each of the eight threads creates an array of its own."""
+    from numba.cuda.simulator.kernelapi import FakeCUDAShared
+
+    class SlowLookup(dict):
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            time.sleep(0.01)
+            return found
+
+    shared, arrays = FakeCUDAShared(0), []
+    shared._allocations = SlowLookup()
+    threads = [threading.Thread(target=lambda: arrays.append(shared.array(4, np.float32)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(arrays) == 8 and len({id(array) for array in arrays}) == 1
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
+from .simulator import make_shared_arrays_thread_safe
+
 # Numba's CUDA simulator reads this module's globals in every call of one of its device functions,
 # from many threads at once; the first NumPy warning raised here (say 0·inf in a simulated kernel)
 # would add ``__warningregistry__`` to those globals in the middle of such a read. It exists from
@@ -29,6 +31,8 @@ __warningregistry__: dict = {}
 
 Array = object  # a numba device array (DeviceNDArray, or FakeCUDAArray in the simulator)
 SIMULATOR = "simulator" in cuda.to_device.__module__  # which numba.cuda was imported
+if SIMULATOR:
+    make_shared_arrays_thread_safe()
 MAX_THREADS = 256  # threads per block of the one-thread-per-element kernels
 
 
