@@ -62,9 +62,17 @@ def _random(tensor: Tensor, kind: str) -> Tensor:
     return Tensor(draw(tuple(tensor.shape), tensor.data.dtype), backend=backend)
 
 
+def _check_interval(a: float, b: float) -> None:
+    """torch's ``uniform_`` refuses an interval that runs backwards (a == b is allowed)."""
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={a:g} > to={b:g}")
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Samples from U(a, b)."""
     _check_generator(generator)
+    _check_interval(a, b)
     with no_grad():
         return _write(tensor, _random(tensor, "rand") * (b - a) + a)
 
@@ -76,18 +84,41 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
         return _write(tensor, _random(tensor, "randn") * std + mean)
 
 
+def _normal_cdf(z: float) -> float:
+    """Φ(z) = (1 + erf(z/√2)) / 2, the standard normal's cumulative distribution."""
+    return (1.0 + math.erf(z / math.sqrt(2.0))) / 2.0
+
+
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: Any = None) -> Tensor:
-    """Samples from N(mean, std²) restricted to [a, b] (rejection: redraw the values outside)."""
+    """Samples from N(mean, std²) restricted to [a, b], by rejection, as torch.
+
+    When [a, b] holds more than 30% of the normal's mass, draw normals and redraw those outside.
+    Otherwise (a tail, where normals would almost never land) draw x uniformly on [a, b] and keep
+    it with probability e^(-(x-mean)²/2std²) / (that density's peak on [a, b]); redraw the rest."""
     _check_generator(generator)
-    if not a < b:
-        raise ValueError(f"trunc_normal_: a ({a}) must be smaller than b ({b})")
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
+    backend = tensor._backend
     with no_grad():
-        values = _random(tensor, "randn") * std + mean
-        outside = (values < a) | (values > b)
-        while tensor._backend.any(outside.data):
-            values = where(outside, _random(tensor, "randn") * std + mean, values)
+        if mass > 0.3:
+            values = _random(tensor, "randn") * std + mean
             outside = (values < a) | (values > b)
+            while backend.any(outside.data):
+                values = where(outside, _random(tensor, "randn") * std + mean, values)
+                outside = (values < a) | (values > b)
+            return _write(tensor, values)
+        _check_interval(a, b)
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+        values = pending = None
+        while pending is None or backend.any(pending.data):
+            candidates = _random(tensor, "rand") * (b - a) + a
+            log_density = ((candidates - mean) / std) ** 2 * -0.5 - log_peak  # ≤ 0
+            rejected = _random(tensor, "rand").log() > log_density
+            values = candidates if values is None else where(pending, candidates, values)
+            pending = rejected if pending is None else pending & rejected
         return _write(tensor, values)
 
 
