@@ -18,6 +18,7 @@ import torch
 from hypothesis import HealthCheck, settings
 
 import minigrad
+from parity_tests import background
 
 _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                      HealthCheck.too_slow,
@@ -57,3 +58,33 @@ def backend(request: pytest.FixtureRequest):
             minigrad.cuda.synchronize()
     finally:
         sys.setswitchinterval(interval)
+
+
+@pytest.fixture
+def background_run(request: pytest.FixtureRequest) -> background.Finished:
+    """The finished run of the test's ``@pytest.mark.background(command=...)`` (background.py)."""
+    return background.finish(request.node.get_closest_marker("background").kwargs["command"])
+
+
+def _skipped(item: pytest.Item) -> bool:
+    """Whether a skip or a true boolean skipif marks the test."""
+    return any(marker.name == "skip" or (marker.args and marker.args[0] is True)
+               for marker in item.iter_markers() if marker.name in ("skip", "skipif"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``background`` go last, so that the rest of the suite runs while they run."""
+    items.sort(key=lambda item: item.get_closest_marker("background") is not None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the background runs of the collected tests that will not be skipped."""
+    for item in session.items:
+        marker = item.get_closest_marker("background")
+        if marker is not None and not _skipped(item):
+            background.start(marker.kwargs["command"])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the background runs no test waited for (an interrupted session)."""
+    background.stop_all()

@@ -18,6 +18,7 @@ import pytest
 import torch
 
 import minigrad
+from parity_tests.background import Finished
 from parity_tests.conftest import backends_under_test
 from parity_tests.helpers import assert_close
 
@@ -126,22 +127,24 @@ def test_a_module_moves_with_its_optimizer_state(source: str, target: str) -> No
         assert_close(a, b, family="reduction", n=5, what=name)
 
 
-@pytest.mark.skipif("numba" not in backends_under_test(), reason="numba is not installed")
-@pytest.mark.skipif(os.environ.get("NUMBA_BOUNDSCHECK") == "1", reason="already bounds-checked")
-def test_the_kernel_tests_pass_under_bounds_checks(tmp_path: Path) -> None:
-    """Numba does not check indices unless asked: an out-of-bounds read in a kernel returns
-    garbage (or crashes) instead of raising. The kernel tests run again with ``NUMBA_BOUNDSCHECK=1``
-    (kernels recompiled with the checks, into a cache of their own), where it raises IndexError."""
+def bounds_checked_kernel_tests(scratch: Path) -> tuple[list[str], dict[str, str]]:
+    """The numba kernel tests with ``NUMBA_BOUNDSCHECK=1``, compiled into a cache of their own."""
     kernel_tests = sorted(str(p) for p in (ROOT / "parity_tests").glob("test_kernels_*.py")
                           if "cuda" not in p.name)  # CUDA kernels: the simulator checks bounds
-    if not kernel_tests:
-        pytest.skip("no kernel tests yet")
-    environment = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path),
+    environment = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(scratch),
                    "MINIGRAD_TEST_BACKENDS": "numba", "HYPOTHESIS_PROFILE": "dev"}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                           *kernel_tests], capture_output=True, text=True, env=environment, cwd=ROOT)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert " passed" in done.stdout.splitlines()[-1]
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *kernel_tests], environment
+
+
+@pytest.mark.skipif("numba" not in backends_under_test(), reason="numba is not installed")
+@pytest.mark.skipif(os.environ.get("NUMBA_BOUNDSCHECK") == "1", reason="already bounds-checked")
+@pytest.mark.background(command=bounds_checked_kernel_tests)
+def test_the_kernel_tests_pass_under_bounds_checks(background_run: Finished) -> None:
+    """Numba does not check indices unless asked: an out-of-bounds read in a kernel returns
+    garbage (or crashes) instead of raising. The kernel tests run again with ``NUMBA_BOUNDSCHECK=1``
+    (kernels recompiled with the checks), where it raises IndexError."""
+    assert background_run.returncode == 0, background_run.output[-6000:]
+    assert " passed" in background_run.output.splitlines()[-1]
 
 
 # the parity files whose tests suit the simulator (tiny shapes; tests marked `heavy` skip there)
@@ -151,15 +154,19 @@ CUDA_PARITY_FILES = ("test_elementwise.py", "test_binary.py", "test_reduce.py", 
                      "test_normalization.py", "test_pooling.py", "test_errors.py")
 
 
-@pytest.mark.skipif("numba" not in backends_under_test(), reason="numba is not installed")
-def test_parity_files_pass_on_cuda_in_the_simulator() -> None:
-    """The parity tests themselves, not only the kernel tests, on the cuda backend: in Numba's
-    CUDA simulator every kernel runs in Python, so CI runs these files with the ``simulator``
-    profile (3 examples a test); `scripts/gpu_checks.py` runs more of them on a real GPU."""
+def cuda_parity_files_in_the_simulator(scratch: Path) -> tuple[list[str], dict[str, str]]:
+    """CUDA_PARITY_FILES on the cuda backend in the simulator, with the ``simulator`` profile."""
     environment = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "MINIGRAD_TEST_BACKENDS": "cuda",
                    "HYPOTHESIS_PROFILE": "simulator"}
     files = [str(ROOT / "parity_tests" / name) for name in CUDA_PARITY_FILES]
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *files],
-                          capture_output=True, text=True, env=environment, cwd=ROOT)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert " passed" in done.stdout.splitlines()[-1]
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *files], environment
+
+
+@pytest.mark.skipif("numba" not in backends_under_test(), reason="numba is not installed")
+@pytest.mark.background(command=cuda_parity_files_in_the_simulator)
+def test_parity_files_pass_on_cuda_in_the_simulator(background_run: Finished) -> None:
+    """The parity tests themselves, not only the kernel tests, on the cuda backend: in Numba's
+    CUDA simulator every kernel runs in Python, so CI runs these files with the ``simulator``
+    profile (3 examples a test); `scripts/gpu_checks.py` runs more of them on a real GPU."""
+    assert background_run.returncode == 0, background_run.output[-6000:]
+    assert " passed" in background_run.output.splitlines()[-1]

