@@ -26,7 +26,7 @@ import minigrad
 
 from .helpers import assert_close, check_op, expect_torch_error, to_numpy
 from .strategies import arrays, float_dtypes, seeds
-from .test_modules import _same_distribution
+from .test_init import _same_distribution
 
 mF, tF = minigrad.nn.functional, torch.nn.functional
 
