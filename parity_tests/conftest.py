@@ -79,6 +79,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the background runs of the collected tests that will not be skipped."""
+    if session.config.option.collectonly:
+        return
     for item in session.items:
         marker = item.get_closest_marker("background")
         if marker is not None and not _skipped(item):
