@@ -148,9 +148,9 @@ def test_the_kernel_tests_pass_under_bounds_checks(background_run: Finished) -> 
 
 
 # the parity files whose tests suit the simulator (tiny shapes; tests marked `heavy` skip there)
-CUDA_PARITY_FILES = ("test_elementwise.py", "test_binary.py", "test_reduce.py", "test_shape.py",
-                     "test_index.py", "test_creation.py", "test_inplace.py", "test_graph.py",
-                     "test_softmax.py", "test_losses.py", "test_functional.py",
+CUDA_PARITY_FILES = ("test_elementwise.py", "test_binary.py", "test_reduce.py", "test_linalg.py",
+                     "test_shape.py", "test_index.py", "test_creation.py", "test_inplace.py",
+                     "test_graph.py", "test_softmax.py", "test_losses.py", "test_functional.py",
                      "test_normalization.py", "test_pooling.py", "test_errors.py")
 
 
