@@ -16,8 +16,6 @@ flow: that is why GPUs like it.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import cuda
 
@@ -54,7 +52,7 @@ def _stage_kernel(keys, positions, k, j):
 def argsort(keys: Array) -> Array:
     """The positions that put the 1-d float array ``keys`` in ascending order (int64)."""
     n = keys.size
-    size = 1 << max(math.ceil(math.log2(max(n, 1))), 0)
+    size = 1 << max(n - 1, 0).bit_length()  # the power of two ≥ n (1 for n ≤ 1)
     padded = full((size,), np.inf, keys.dtype)
     positions = cuda.device_array(size, np.int64)
     threads = threads_for(size)
